@@ -1,0 +1,24 @@
+// Flags every service shares: where Kafka and Redis are, its ports, its name, log level.
+#pragma once
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "libs/config/flags.h"
+
+namespace retention::config {
+
+struct CommonSettings {
+  std::string kafka_brokers;
+  HostPort redis;
+  int grpc_port = 0;
+  int metrics_port = 0;
+  std::string instance_id;
+  absl::Duration startup_timeout;
+};
+
+// Reads and checks the shared flags (after ParseFlags); also applies --log_level.
+absl::StatusOr<CommonSettings> ReadCommonFlags();
+
+}  // namespace retention::config

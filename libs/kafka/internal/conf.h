@@ -1,0 +1,87 @@
+// librdkafka configuration helpers shared by the consumer, producer and admin code.
+#pragma once
+
+#include <librdkafka/rdkafkacpp.h>
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "libs/kafka/settings.h"
+
+namespace retention::kafka::internal {
+
+inline absl::Status Set(RdKafka::Conf& conf, const std::string& name, const std::string& value) {
+  std::string error;
+  if (conf.set(name, value, error) != RdKafka::Conf::CONF_OK) {
+    return absl::InvalidArgumentError(absl::StrCat("kafka property ", name, "=", value, ": ", error));
+  }
+  return absl::OkStatus();
+}
+
+// A global conf with the brokers, client id, then `defaults`, then the user's properties.
+inline absl::StatusOr<std::unique_ptr<RdKafka::Conf>> MakeConf(
+    const KafkaSettings& settings, const std::map<std::string, std::string>& defaults) {
+  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  if (auto s = Set(*conf, "bootstrap.servers", settings.brokers); !s.ok()) return s;
+  if (auto s = Set(*conf, "client.id", settings.client_id); !s.ok()) return s;
+  for (const auto& [k, v] : defaults) {
+    if (auto s = Set(*conf, k, v); !s.ok()) return s;
+  }
+  for (const auto& [k, v] : settings.properties) {
+    if (auto s = Set(*conf, k, v); !s.ok()) return s;
+  }
+  return conf;
+}
+
+// Maps a librdkafka error to a Status: retriable -> UNAVAILABLE, needs abort -> ABORTED,
+// fatal -> INTERNAL.
+inline absl::Status FromError(RdKafka::Error* error, const char* what) {
+  if (error == nullptr) return absl::OkStatus();
+  std::unique_ptr<RdKafka::Error> owned(error);
+  const std::string text = absl::StrCat("kafka ", what, ": ", owned->str());
+  if (owned->is_fatal()) return absl::InternalError(text);
+  if (owned->txn_requires_abort()) return absl::AbortedError(text);
+  if (owned->is_retriable()) return absl::UnavailableError(text);
+  return absl::UnknownError(text);
+}
+
+inline absl::Status FromCode(RdKafka::ErrorCode code, const std::string& what) {
+  if (code == RdKafka::ERR_NO_ERROR) return absl::OkStatus();
+  const std::string text = absl::StrCat("kafka ", what, ": ", RdKafka::err2str(code));
+  switch (code) {
+    case RdKafka::ERR__TRANSPORT:
+    case RdKafka::ERR__ALL_BROKERS_DOWN:
+    case RdKafka::ERR__TIMED_OUT:
+    case RdKafka::ERR__QUEUE_FULL:
+    case RdKafka::ERR__MSG_TIMED_OUT:
+    case RdKafka::ERR_REQUEST_TIMED_OUT:
+    case RdKafka::ERR_NOT_ENOUGH_REPLICAS:
+    case RdKafka::ERR_NOT_LEADER_FOR_PARTITION:
+    case RdKafka::ERR_LEADER_NOT_AVAILABLE:
+      return absl::UnavailableError(text);
+    case RdKafka::ERR__FENCED:
+    case RdKafka::ERR_PRODUCER_FENCED:
+      return absl::InternalError(text);
+    default:
+      return absl::UnknownError(text);
+  }
+}
+
+// Asks the brokers for metadata: proves they are reachable.
+inline absl::Status CheckReachable(RdKafka::Handle& handle, const std::string& brokers,
+                                   int timeout_ms) {
+  RdKafka::Metadata* metadata = nullptr;
+  const RdKafka::ErrorCode code = handle.metadata(true, nullptr, &metadata, timeout_ms);
+  delete metadata;
+  if (code != RdKafka::ERR_NO_ERROR) {
+    return absl::UnavailableError(absl::StrCat("Kafka brokers ", brokers, " unreachable within ",
+                                               timeout_ms, " ms: ", RdKafka::err2str(code)));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace retention::kafka::internal

@@ -1,0 +1,140 @@
+#include "libs/redis/redis_client.h"
+
+#include <hiredis/hiredis.h>
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+
+namespace retention::redis {
+namespace {
+
+
+Reply Convert(const redisReply* r) {
+  Reply out;
+  switch (r->type) {
+    case REDIS_REPLY_STRING:
+      out.type = Reply::Type::kString;
+      out.str.assign(r->str, r->len);
+      break;
+    case REDIS_REPLY_STATUS:
+      out.type = Reply::Type::kStatus;
+      out.str.assign(r->str, r->len);
+      break;
+    case REDIS_REPLY_ERROR:
+      out.type = Reply::Type::kError;
+      out.str.assign(r->str, r->len);
+      break;
+    case REDIS_REPLY_INTEGER:
+      out.type = Reply::Type::kInteger;
+      out.integer = r->integer;
+      break;
+    case REDIS_REPLY_ARRAY:
+      out.type = Reply::Type::kArray;
+      out.elements.reserve(r->elements);
+      for (size_t i = 0; i < r->elements; ++i) out.elements.push_back(Convert(r->element[i]));
+      break;
+    default:
+      out.type = Reply::Type::kNil;
+  }
+  return out;
+}
+
+}  // namespace
+
+RedisClient::RedisClient(RedisOptions options)
+    : options_(std::move(options)), backoff_(options_.min_backoff) {}
+
+RedisClient::~RedisClient() { Disconnect(); }
+
+std::string RedisClient::address() const { return absl::StrCat(options_.host, ":", options_.port); }
+
+void RedisClient::Disconnect() {
+  if (context_ != nullptr) {
+    redisFree(context_);
+    context_ = nullptr;
+  }
+}
+
+absl::Status RedisClient::Connect() {
+  next_attempt_ = absl::InfinitePast();
+  return EnsureConnected();
+}
+
+absl::Status RedisClient::EnsureConnected() {
+  if (context_ != nullptr) return absl::OkStatus();
+  const absl::Time now = absl::Now();
+  if (now < next_attempt_) {
+    return absl::UnavailableError(absl::StrCat("redis ", address(), " unreachable; next attempt in ",
+                                               absl::FormatDuration(next_attempt_ - now)));
+  }
+  redisContext* c =
+      redisConnectWithTimeout(options_.host.c_str(), options_.port, absl::ToTimeval(options_.connect_timeout));
+  if (c == nullptr || c->err != 0) {
+    const std::string why = c == nullptr ? "out of memory" : c->errstr;
+    if (c != nullptr) redisFree(c);
+    next_attempt_ = now + backoff_;
+    backoff_ = std::min(backoff_ * 2, options_.max_backoff);
+    return absl::UnavailableError(absl::StrCat("cannot connect to redis ", address(), ": ", why));
+  }
+  redisSetTimeout(c, absl::ToTimeval(options_.io_timeout));
+  context_ = c;
+  backoff_ = options_.min_backoff;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<Reply>> RedisClient::Pipeline(const std::vector<Command>& commands) {
+  if (auto s = EnsureConnected(); !s.ok()) return s;
+  std::vector<const char*> argv;
+  std::vector<size_t> argvlen;
+  for (const Command& command : commands) {
+    argv.clear();
+    argvlen.clear();
+    for (const std::string& arg : command) {
+      argv.push_back(arg.data());
+      argvlen.push_back(arg.size());
+    }
+    if (redisAppendCommandArgv(context_, static_cast<int>(argv.size()), argv.data(),
+                               argvlen.data()) != REDIS_OK) {
+      const std::string why = context_->errstr;
+      Disconnect();
+      return absl::UnavailableError(absl::StrCat("redis ", address(), ": ", why));
+    }
+  }
+  std::vector<Reply> replies;
+  replies.reserve(commands.size());
+  for (size_t i = 0; i < commands.size(); ++i) {
+    void* raw = nullptr;
+    if (redisGetReply(context_, &raw) != REDIS_OK || raw == nullptr) {
+      const std::string why = context_->errstr;
+      Disconnect();
+      return absl::UnavailableError(absl::StrCat("redis ", address(), ": ", why));
+    }
+    redisReply* reply = static_cast<redisReply*>(raw);
+    replies.push_back(Convert(reply));
+    freeReplyObject(reply);
+  }
+  return replies;
+}
+
+absl::StatusOr<std::vector<Reply>> RedisClient::Transaction(const std::vector<Command>& commands) {
+  std::vector<Command> wrapped;
+  wrapped.reserve(commands.size() + 2);
+  wrapped.push_back({"MULTI"});
+  wrapped.insert(wrapped.end(), commands.begin(), commands.end());
+  wrapped.push_back({"EXEC"});
+  auto replies = Pipeline(wrapped);
+  if (!replies.ok()) return replies.status();
+  const Reply& exec = replies->back();
+  if (exec.type != Reply::Type::kArray) {
+    // EXECABORT: a command was refused while queueing; its error is the useful one.
+    for (const Reply& r : *replies) {
+      if (r.is_error()) return absl::InternalError(absl::StrCat("redis transaction refused: ", r.str));
+    }
+    return absl::InternalError(absl::StrCat("redis transaction failed: ", exec.str));
+  }
+  return std::move(replies->back().elements);
+}
+
+}  // namespace retention::redis

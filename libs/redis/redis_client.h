@@ -1,0 +1,75 @@
+// A Redis client over hiredis for batch work: every call sends its commands in one
+// pipelined round trip. A broken connection is dropped and re-made on a later call,
+// with exponential backoff between attempts; callers see UNAVAILABLE meanwhile.
+// Not thread-safe: give each thread its own client.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+struct redisContext;
+
+namespace retention::redis {
+
+// One reply, decoded from hiredis' tree.
+struct Reply {
+  enum class Type { kNil, kString, kStatus, kInteger, kArray, kError };
+  Type type = Type::kNil;
+  std::string str;  // kString, kStatus, kError
+  int64_t integer = 0;
+  std::vector<Reply> elements;  // kArray
+
+  bool is_nil() const { return type == Type::kNil; }
+  bool is_error() const { return type == Type::kError; }
+};
+
+using Command = std::vector<std::string>;
+
+struct RedisOptions {
+  std::string host = "127.0.0.1";
+  int port = 6379;
+  absl::Duration connect_timeout = absl::Seconds(2);
+  absl::Duration io_timeout = absl::Seconds(5);
+  absl::Duration min_backoff = absl::Milliseconds(100);
+  absl::Duration max_backoff = absl::Seconds(5);
+};
+
+class RedisClient {
+ public:
+  explicit RedisClient(RedisOptions options);
+  ~RedisClient();
+  RedisClient(const RedisClient&) = delete;
+  RedisClient& operator=(const RedisClient&) = delete;
+
+  // Connects now; for start-up checks ("is Redis there?").
+  absl::Status Connect();
+
+  // Sends all commands in one round trip and returns one reply per command. A Redis
+  // error reply to one command is a Reply of type kError, not a failed call; a failed
+  // call (UNAVAILABLE) means the connection broke and nothing can be assumed applied.
+  absl::StatusOr<std::vector<Reply>> Pipeline(const std::vector<Command>& commands);
+
+  // Wraps the commands in MULTI/EXEC, in one round trip: all apply or none do.
+  // Returns the replies of the commands themselves.
+  absl::StatusOr<std::vector<Reply>> Transaction(const std::vector<Command>& commands);
+
+  bool connected() const { return context_ != nullptr; }
+  std::string address() const;
+
+ private:
+  absl::Status EnsureConnected();
+  void Disconnect();
+
+  RedisOptions options_;
+  redisContext* context_ = nullptr;
+  absl::Duration backoff_;
+  absl::Time next_attempt_ = absl::InfinitePast();
+};
+
+}  // namespace retention::redis
