@@ -1,0 +1,138 @@
+#include "services/ingest/ingestor.h"
+
+#include <google/protobuf/util/time_util.h>
+
+#include "absl/strings/str_cat.h"
+
+namespace retention::ingest {
+namespace {
+
+google::protobuf::Timestamp ToProto(absl::Time t) {
+  google::protobuf::Timestamp ts;
+  const int64_t nanos = absl::ToUnixNanos(t);
+  ts.set_seconds(nanos / 1'000'000'000);
+  ts.set_nanos(static_cast<int32_t>(nanos % 1'000'000'000));
+  return ts;
+}
+
+}  // namespace
+
+int64_t IngestCounts::rejected_total() const {
+  int64_t total = 0;
+  for (const auto& [reason, n] : rejected) total += n;
+  return total;
+}
+
+kafka::OutgoingRecord Ingestor::Canonical(v1::InteractionEvent& event, absl::Time now) const {
+  *event.mutable_received_at() = ToProto(now);
+  kafka::OutgoingRecord out;
+  out.topic = settings_.v1_topic;
+  out.key = event.account_id();
+  event.SerializeToString(&out.value);
+  out.headers = {{kContentTypeHeader, kContentTypeProtobuf}, {"event-id", event.event_id()}};
+  return out;
+}
+
+kafka::OutgoingRecord Ingestor::DeadLettered(const kafka::ConsumedRecord& record, const Decoded& decoded,
+                                             absl::Time now) const {
+  v1::DeadLetter letter;
+  letter.set_reason(decoded.rejection.reason);
+  letter.set_detail(decoded.rejection.detail);
+  letter.set_original_value(record.value);
+  letter.set_original_key(record.key);
+  for (const kafka::Header& h : record.headers) {
+    v1::RecordHeader* header = letter.add_original_headers();
+    header->set_key(h.key);
+    header->set_value(h.value);
+  }
+  letter.set_source_topic(record.topic);
+  letter.set_source_partition(record.partition);
+  letter.set_source_offset(record.offset);
+  *letter.mutable_rejected_at() = ToProto(now);
+  letter.set_event_id(decoded.event_id);
+  kafka::OutgoingRecord out;
+  out.topic = settings_.dlq_topic;
+  out.key = record.key;
+  letter.SerializeToString(&out.value);
+  out.headers = {{kContentTypeHeader, kContentTypeProtobuf},
+                 {"reject-reason", v1::RejectReason_Name(decoded.rejection.reason)}};
+  return out;
+}
+
+absl::StatusOr<BatchOutput> Ingestor::ProcessRecords(const std::vector<kafka::ConsumedRecord>& records,
+                                                     absl::Time now) {
+  std::vector<Decoded> decoded;
+  decoded.reserve(records.size());
+  std::vector<DedupeClaim> claims;
+  for (const kafka::ConsumedRecord& r : records) {
+    decoded.push_back(DecodeRecord(r.value, r.headers, settings_, now));
+    if (decoded.back().event) {
+      claims.push_back({decoded.back().event->event_id(),
+                        absl::StrCat("k:", r.topic, ":", r.partition, ":", r.offset)});
+    }
+  }
+  std::vector<bool> held;
+  if (!claims.empty()) {
+    auto claimed = dedupe_->Claim(claims);
+    if (!claimed.ok()) return claimed.status();
+    held = std::move(*claimed);
+  }
+  BatchOutput output;
+  output.counts.in = static_cast<int64_t>(records.size());
+  size_t claim = 0;
+  for (size_t i = 0; i < records.size(); ++i) {
+    Decoded& d = decoded[i];
+    if (!d.event) {
+      output.records.push_back(DeadLettered(records[i], d, now));
+      ++output.counts.rejected[d.rejection.reason];
+    } else if (held[claim++]) {
+      output.records.push_back(Canonical(*d.event, now));
+      ++output.counts.out;
+    } else {
+      ++output.counts.duplicates;
+    }
+  }
+  return output;
+}
+
+absl::StatusOr<SubmitOutput> Ingestor::ProcessSubmitted(const std::vector<v1::InteractionEvent>& events,
+                                                        const std::string& call_id, absl::Time now) {
+  SubmitOutput output;
+  output.counts.in = static_cast<int64_t>(events.size());
+  output.results.resize(events.size());
+  std::vector<size_t> valid;
+  for (size_t i = 0; i < events.size(); ++i) {
+    v1::SubmitResult& result = output.results[i];
+    result.set_event_id(events[i].event_id());
+    if (auto rejection = Validate(events[i], settings_, now)) {
+      result.set_status(v1::SubmitResult::REJECTED);
+      result.set_reason(rejection->reason);
+      result.set_detail(rejection->detail);
+      ++output.counts.rejected[rejection->reason];
+      continue;
+    }
+    valid.push_back(i);
+    output.claims.push_back({events[i].event_id(), absl::StrCat("g:", call_id, ":", i)});
+  }
+  if (output.claims.empty()) return output;
+  auto held = dedupe_->Claim(output.claims);
+  if (!held.ok()) return held.status();
+  std::vector<DedupeClaim> kept;
+  for (size_t j = 0; j < valid.size(); ++j) {
+    v1::SubmitResult& result = output.results[valid[j]];
+    if (!(*held)[j]) {
+      result.set_status(v1::SubmitResult::DUPLICATE);
+      ++output.counts.duplicates;
+      continue;
+    }
+    v1::InteractionEvent event = events[valid[j]];
+    output.records.push_back(Canonical(event, now));
+    result.set_status(v1::SubmitResult::ACCEPTED);
+    kept.push_back(output.claims[j]);
+    ++output.counts.out;
+  }
+  output.claims = std::move(kept);
+  return output;
+}
+
+}  // namespace retention::ingest

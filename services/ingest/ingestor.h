@@ -1,0 +1,68 @@
+// The ingest logic, free of Kafka and gRPC: decode and validate each record, drop
+// repeats by event id, and say what to publish where (canonical event or dead letter).
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "libs/kafka/record.h"
+#include "retention/v1/ingest_service.pb.h"
+#include "services/ingest/decode.h"
+#include "services/ingest/dedupe.h"
+#include "services/ingest/settings.h"
+
+namespace retention::ingest {
+
+// How many records went which way; in = out + duplicates + sum(rejected).
+struct IngestCounts {
+  int64_t in = 0;
+  int64_t out = 0;
+  int64_t duplicates = 0;
+  std::map<v1::RejectReason, int64_t> rejected;
+
+  int64_t rejected_total() const;
+};
+
+struct BatchOutput {
+  // Canonical events for the v1 topic and dead letters, in input order.
+  std::vector<kafka::OutgoingRecord> records;
+  IngestCounts counts;
+};
+
+struct SubmitOutput {
+  std::vector<v1::SubmitResult> results;   // one per input event
+  std::vector<kafka::OutgoingRecord> records;  // accepted events, for the v1 topic
+  std::vector<DedupeClaim> claims;         // to release if publishing fails
+  IngestCounts counts;
+};
+
+class Ingestor {
+ public:
+  Ingestor(IngestSettings settings, DedupeStore* dedupe) : settings_(std::move(settings)), dedupe_(dedupe) {}
+
+  // A batch from the raw topic. Fails only if the dedupe store does (retry the batch).
+  absl::StatusOr<BatchOutput> ProcessRecords(const std::vector<kafka::ConsumedRecord>& records,
+                                             absl::Time now);
+
+  // Events submitted over gRPC; `call_id` makes the claim tokens of one call unique.
+  absl::StatusOr<SubmitOutput> ProcessSubmitted(const std::vector<v1::InteractionEvent>& events,
+                                                const std::string& call_id, absl::Time now);
+
+  // Gives back claims of events that could not be published.
+  absl::Status ReleaseClaims(const std::vector<DedupeClaim>& claims) { return dedupe_->Release(claims); }
+
+  const IngestSettings& settings() const { return settings_; }
+
+ private:
+  kafka::OutgoingRecord Canonical(v1::InteractionEvent& event, absl::Time now) const;
+  kafka::OutgoingRecord DeadLettered(const kafka::ConsumedRecord& record, const Decoded& decoded,
+                                     absl::Time now) const;
+
+  IngestSettings settings_;
+  DedupeStore* dedupe_;
+};
+
+}  // namespace retention::ingest

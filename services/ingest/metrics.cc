@@ -1,0 +1,60 @@
+#include "services/ingest/metrics.h"
+
+#include "libs/metrics/metrics_server.h"
+
+namespace retention::ingest {
+
+IngestMetrics::IngestMetrics(prometheus::Registry& registry)
+    : registry_(registry),
+      in_(prometheus::BuildCounter()
+              .Name("retention_ingest_events_in_total")
+              .Help("Records read from the raw topic or submitted over gRPC")
+              .Register(registry)),
+      out_(prometheus::BuildCounter()
+               .Name("retention_ingest_events_out_total")
+               .Help("Canonical events published to the v1 topic")
+               .Register(registry)),
+      duplicates_(prometheus::BuildCounter()
+                      .Name("retention_ingest_duplicates_total")
+                      .Help("Events dropped because their event id was seen within the window")
+                      .Register(registry)),
+      rejected_(prometheus::BuildCounter()
+                    .Name("retention_ingest_rejected_total")
+                    .Help("Records refused, by reason (dead-lettered on the Kafka path)")
+                    .Register(registry)),
+      up_(prometheus::BuildGauge()
+              .Name("retention_ingest_dependency_up")
+              .Help("1 if the last call to the dependency (kafka, redis) succeeded")
+              .Register(registry)),
+      errors_(prometheus::BuildCounter()
+                  .Name("retention_ingest_dependency_errors_total")
+                  .Help("Failed calls to a dependency (kafka, redis), each retried")
+                  .Register(registry)),
+      batch_seconds_(&metrics::AddLatencyHistogram(registry, "retention_ingest_batch_seconds",
+                                                   "Time from poll to committed transaction, per batch")),
+      consumer_lag_(&metrics::AddGauge(registry, "retention_ingest_consumer_lag",
+                                       "Raw-topic records not yet read, over assigned partitions")) {
+  for (const char* dependency : {"kafka", "redis"}) {
+    up_.Add({{"dependency", dependency}}).Set(1);
+    errors_.Add({{"dependency", dependency}});
+  }
+}
+
+void IngestMetrics::Add(const std::string& path, const IngestCounts& counts) {
+  in_.Add({{"path", path}}).Increment(static_cast<double>(counts.in));
+  out_.Add({{"path", path}}).Increment(static_cast<double>(counts.out));
+  duplicates_.Add({{"path", path}}).Increment(static_cast<double>(counts.duplicates));
+  for (const auto& [reason, n] : counts.rejected) {
+    rejected_.Add({{"path", path}, {"reason", v1::RejectReason_Name(reason)}}).Increment(static_cast<double>(n));
+  }
+}
+
+void IngestMetrics::SetDependencyUp(const std::string& dependency, bool up) {
+  up_.Add({{"dependency", dependency}}).Set(up ? 1 : 0);
+}
+
+void IngestMetrics::DependencyError(const std::string& dependency) {
+  errors_.Add({{"dependency", dependency}}).Increment();
+}
+
+}  // namespace retention::ingest

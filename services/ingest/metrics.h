@@ -1,0 +1,40 @@
+// The ingest service's Prometheus metrics.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "prometheus/counter.h"
+#include "prometheus/gauge.h"
+#include "prometheus/histogram.h"
+#include "prometheus/registry.h"
+#include "services/ingest/ingestor.h"
+
+namespace retention::ingest {
+
+class IngestMetrics {
+ public:
+  explicit IngestMetrics(prometheus::Registry& registry);
+
+  // Adds a committed batch's counts; `path` is "kafka" or "grpc".
+  void Add(const std::string& path, const IngestCounts& counts);
+  void SetDependencyUp(const std::string& dependency, bool up);
+  void DependencyError(const std::string& dependency);
+
+  prometheus::Histogram& batch_seconds() { return *batch_seconds_; }
+  prometheus::Gauge& consumer_lag() { return *consumer_lag_; }
+
+ private:
+  prometheus::Registry& registry_;
+  prometheus::Family<prometheus::Counter>& in_;
+  prometheus::Family<prometheus::Counter>& out_;
+  prometheus::Family<prometheus::Counter>& duplicates_;
+  prometheus::Family<prometheus::Counter>& rejected_;
+  prometheus::Family<prometheus::Gauge>& up_;
+  prometheus::Family<prometheus::Counter>& errors_;
+  prometheus::Histogram* batch_seconds_;
+  prometheus::Gauge* consumer_lag_;
+};
+
+}  // namespace retention::ingest

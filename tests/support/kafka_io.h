@@ -1,0 +1,24 @@
+// Kafka from a test's side: create topics, write raw records as an upstream producer
+// would, and read a topic back as a read_committed subscriber would.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "libs/kafka/record.h"
+
+namespace retention::testing {
+
+void CreateTopics(const std::vector<std::string>& names, int partitions = 3);
+
+// Produces and waits for every delivery (fails the test otherwise).
+void ProduceAll(const std::string& topic, const std::vector<kafka::OutgoingRecord>& records);
+
+// Reads `topic` from the beginning with read_committed, until every partition has been
+// read to its end (and at least `min_records` were seen), or `timeout` passes.
+std::vector<kafka::ConsumedRecord> ReadTopic(const std::string& topic, size_t min_records,
+                                             absl::Duration timeout);
+
+}  // namespace retention::testing

@@ -1,0 +1,27 @@
+# Shared by the tools/ scripts: paths and small helpers. Source it, do not run it.
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+KAFKA_VERSION=3.9.1
+# Downloads survive between runs here (outside the work tree).
+CACHE_DIR="${RETENTION_CACHE:-$HOME/.cache/retention-suite}"
+KAFKA_JARS="$CACHE_DIR/kafka-$KAFKA_VERSION/jars"
+# Servers' data, logs and pids for this checkout.
+RUN_DIR="${RETENTION_RUN_DIR:-$ROOT/.cache/run}"
+STACK_ENV="$RUN_DIR/stack.env"
+
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# A TCP port nobody listens on now.
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# Waits until "$@" succeeds, at most $1 seconds (checked every 0.2 s).
+wait_for() {
+  local timeout=$1; shift
+  local deadline=$(( $(date +%s) + timeout ))
+  until "$@" >/dev/null 2>&1; do
+    [ "$(date +%s)" -lt "$deadline" ] || return 1
+    sleep 0.2
+  done
+}
