@@ -66,6 +66,7 @@ absl::StatusOr<std::unique_ptr<KafkaConsumer>> KafkaConsumer::Create(const Consu
   std::unique_ptr<KafkaConsumer> self(new KafkaConsumer());
   self->options_ = options;
   self->rebalance_ = std::make_unique<RebalanceHandler>(self.get());
+  self->events_ = std::make_unique<internal::ClientEvents>();
 
   std::map<std::string, std::string> defaults = {
       {"group.id", options.group_id},
@@ -81,7 +82,8 @@ absl::StatusOr<std::unique_ptr<KafkaConsumer>> KafkaConsumer::Create(const Consu
   auto conf = internal::MakeConf(options.kafka, defaults);
   if (!conf.ok()) return conf.status();
   std::string error;
-  if ((*conf)->set("rebalance_cb", self->rebalance_.get(), error) != RdKafka::Conf::CONF_OK) {
+  if ((*conf)->set("rebalance_cb", self->rebalance_.get(), error) != RdKafka::Conf::CONF_OK ||
+      (*conf)->set("event_cb", self->events_.get(), error) != RdKafka::Conf::CONF_OK) {
     return absl::InternalError(error);
   }
   self->consumer_.reset(RdKafka::KafkaConsumer::create(conf->get(), error));
@@ -150,6 +152,7 @@ absl::StatusOr<std::vector<ConsumedRecord>> KafkaConsumer::PollBatch(size_t max_
                                }),
                 batch.end());
   }
+  if (absl::Status reported = events_->Take(); broker_error.ok()) broker_error = reported;
   if (batch.empty() && !broker_error.ok()) return broker_error;
   return batch;
 }
@@ -186,6 +189,11 @@ absl::Status KafkaConsumer::Seek(const std::vector<TopicPartitionOffset>& offset
     positions_[{tpo.topic, tpo.partition}] = tpo.offset;
   }
   return absl::OkStatus();
+}
+
+absl::Status KafkaConsumer::CheckBrokers(absl::Duration timeout) {
+  return internal::CheckReachable(*consumer_, options_.kafka.brokers,
+                                  static_cast<int>(absl::ToInt64Milliseconds(timeout)));
 }
 
 std::unique_ptr<RdKafka::ConsumerGroupMetadata> KafkaConsumer::GroupMetadata() {

@@ -26,6 +26,9 @@ class ConsumerGroupMetadata;
 namespace retention::kafka {
 
 class RebalanceHandler;
+namespace internal {
+class ClientEvents;
+}  // namespace internal
 
 struct ConsumerOptions {
   KafkaSettings kafka;
@@ -56,7 +59,8 @@ class KafkaConsumer {
   // Waits up to `max_wait` for a first record, then takes what has already arrived, up
   // to `max_records`. Records of partitions revoked meanwhile are dropped from the batch
   // (their new owner reads them from the committed offset). UNAVAILABLE when the
-  // brokers are unreachable; the consumer keeps retrying by itself.
+  // client reported the brokers unreachable and nothing arrived; the consumer keeps
+  // reconnecting by itself.
   absl::StatusOr<std::vector<ConsumedRecord>> PollBatch(size_t max_records, absl::Duration max_wait);
 
   // Commits offsets synchronously (for processors that do not use transactions).
@@ -65,6 +69,9 @@ class KafkaConsumer {
   // Moves the fetch position back, e.g. to re-read a batch whose transaction aborted.
   // Partitions no longer assigned are skipped.
   absl::Status Seek(const std::vector<TopicPartitionOffset>& offsets);
+
+  // Asks the brokers for metadata: OK once they answer again.
+  absl::Status CheckBrokers(absl::Duration timeout);
 
   // For KafkaProducer::SendOffsetsToTransaction. Owned by the caller.
   std::unique_ptr<RdKafka::ConsumerGroupMetadata> GroupMetadata();
@@ -83,6 +90,7 @@ class KafkaConsumer {
   KafkaConsumer() = default;
 
   std::unique_ptr<RebalanceHandler> rebalance_;
+  std::unique_ptr<internal::ClientEvents> events_;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
   ConsumerOptions options_;
   // Next offset per assigned partition, as far as this consumer has read.

@@ -46,6 +46,7 @@ absl::StatusOr<std::unique_ptr<KafkaProducer>> KafkaProducer::Create(const Produ
                                                                      absl::Duration startup_timeout) {
   std::unique_ptr<KafkaProducer> self(new KafkaProducer());
   self->reporter_ = std::make_unique<DeliveryReporter>();
+  self->events_ = std::make_unique<internal::ClientEvents>();
   std::map<std::string, std::string> defaults = {
       {"enable.idempotence", "true"},
       {"acks", "all"},
@@ -60,7 +61,8 @@ absl::StatusOr<std::unique_ptr<KafkaProducer>> KafkaProducer::Create(const Produ
   auto conf = internal::MakeConf(options.kafka, defaults);
   if (!conf.ok()) return conf.status();
   std::string error;
-  if ((*conf)->set("dr_cb", self->reporter_.get(), error) != RdKafka::Conf::CONF_OK) {
+  if ((*conf)->set("dr_cb", self->reporter_.get(), error) != RdKafka::Conf::CONF_OK ||
+      (*conf)->set("event_cb", self->events_.get(), error) != RdKafka::Conf::CONF_OK) {
     return absl::InternalError(error);
   }
   self->producer_.reset(RdKafka::Producer::create(conf->get(), error));

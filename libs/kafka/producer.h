@@ -24,6 +24,9 @@ namespace retention::kafka {
 
 class KafkaConsumer;
 class DeliveryReporter;
+namespace internal {
+class ClientEvents;
+}  // namespace internal
 
 struct ProducerOptions {
   KafkaSettings kafka;
@@ -66,6 +69,7 @@ class KafkaProducer {
   KafkaProducer() = default;
 
   std::unique_ptr<DeliveryReporter> reporter_;
+  std::unique_ptr<internal::ClientEvents> events_;
   std::unique_ptr<RdKafka::Producer> producer_;
   std::atomic<bool> stop_{false};
   std::thread poller_;

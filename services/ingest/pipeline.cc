@@ -27,7 +27,12 @@ void IngestPipeline::SetHealth(const std::string& dependency, bool ok, const abs
   bool& flag = dependency == "kafka" ? kafka_ok_ : redis_ok_;
   if (!ok) {
     metrics_->DependencyError(dependency);
-    LOG_WARN("dependency failed; retrying").Field("dependency", dependency).Field("error", error.ToString());
+    // At most one line per dependency every 10 s while it stays down.
+    absl::Time& last = last_warning_[dependency];
+    if (flag || absl::Now() - last > absl::Seconds(10)) {
+      last = absl::Now();
+      LOG_WARN("dependency failed; retrying").Field("dependency", dependency).Field("error", error.ToString());
+    }
   } else if (!flag) {
     LOG_INFO("dependency recovered").Field("dependency", dependency);
   }
@@ -117,7 +122,14 @@ void IngestPipeline::Run(const std::atomic<bool>& stop) {
       continue;
     }
     poll_backoff.Reset();
-    if (batch->empty()) continue;
+    if (batch->empty()) {
+      // Idle after an outage: only a broker's answer shows that Kafka is back.
+      if (!kafka_ok_) {
+        const absl::Status probe = consumer_->CheckBrokers(absl::Seconds(2));
+        SetHealth("kafka", probe.ok(), probe);
+      }
+      continue;
+    }
     ProcessBatch(*batch, stop);
   }
 }

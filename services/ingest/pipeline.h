@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -53,6 +54,7 @@ class IngestPipeline {
   std::unique_ptr<kafka::KafkaProducer> producer_;
   IngestMetrics* metrics_;
   std::function<void(bool)> on_health_;
+  std::map<std::string, absl::Time> last_warning_;
   bool kafka_ok_ = true;
   bool redis_ok_ = true;
 };

@@ -31,7 +31,7 @@ TEST(IngestCrash, EveryDistinctEventExactlyOnceAfterRepeatedSigkill) {
         std::advance(it, rng() % std::min<size_t>(distinct.size(), 500));
         id = *it;
       } else {
-        id = absl::StrCat("evt-", next_id++);
+        id = h.Id(absl::StrCat("evt-", next_id++));
         distinct.insert(id);
       }
       records.push_back(AsProtobuf(UsageEvent(id, absl::StrCat("acct-", rng() % 200))));

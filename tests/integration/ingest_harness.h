@@ -17,18 +17,20 @@ namespace retention::testing {
 
 class IngestHarness {
  public:
-  IngestHarness()
-      : raw(UniqueName("raw")),
+  explicit IngestHarness(std::string kafka_brokers = KafkaBrokers(), std::string redis_addr = RedisAddr())
+      : brokers(std::move(kafka_brokers)),
+        redis(std::move(redis_addr)),
+        raw(UniqueName("raw")),
         v1(UniqueName("v1")),
         dlq(UniqueName("dlq")),
         group(UniqueName("ingest-group")),
         instance(UniqueName("ingest")) {
-    CreateTopics({raw, v1, dlq});
+    CreateTopics({raw, v1, dlq}, 3, brokers);
   }
 
   std::vector<std::string> Flags(const std::vector<std::string>& extra = {}) {
     std::vector<std::string> flags = {
-        "--kafka_brokers=" + KafkaBrokers(), "--redis_addr=" + RedisAddr(),
+        "--kafka_brokers=" + brokers,        "--redis_addr=" + redis,
         "--raw_topic=" + raw,                "--v1_topic=" + v1,
         "--dlq_topic=" + dlq,                "--group_id=" + group,
         "--instance_id=" + instance,         absl::StrCat("--grpc_port=", grpc_port),
@@ -46,6 +48,10 @@ class IngestHarness {
 
   std::string Metrics() { return HttpGet(metrics_port, "/metrics"); }
 
+  // An event id unique to this harness: Redis remembers ids across runs.
+  std::string Id(const std::string& name) const { return absl::StrCat(instance, "-", name); }
+
+  const std::string brokers, redis;
   const std::string raw, v1, dlq, group, instance;
   const int grpc_port = FreePort();
   const int metrics_port = FreePort();

@@ -26,18 +26,18 @@ std::map<std::string, v1::InteractionEvent> ById(const std::vector<kafka::Consum
 TEST(Ingest, JsonAndProtobufEventsComeOutCanonicalKeyedByAccount) {
   IngestHarness h;
   auto ingest = h.Start();
-  ProduceAll(h.raw, {AsProtobuf(UsageEvent("p-1", "acct-a", 7)),
-                     AsJson("acct-b", R"({"eventId":"j-1","accountId":"acct-b","occurredAt":"2026-09-21T10:00:00Z",
-                        "surveyResponse":{"nps":9,"comment":"great"}})")});
+  ProduceAll(h.raw, {AsProtobuf(UsageEvent(h.Id("p-1"), "acct-a", 7)),
+                     AsJson("acct-b", R"({"eventId":")" + h.Id("j-1") + R"(","accountId":"acct-b",
+                        "occurredAt":"2026-09-21T10:00:00Z","surveyResponse":{"nps":9,"comment":"great"}})")});
   const auto records = ReadTopic(h.v1, 2, absl::Seconds(60));
   ASSERT_EQ(records.size(), 2u);
   auto events = ById(records);
-  ASSERT_EQ(events.count("p-1"), 1u);
-  ASSERT_EQ(events.count("j-1"), 1u);
-  EXPECT_EQ(events["p-1"].product_usage().active_users(), 7);
-  EXPECT_EQ(events["j-1"].survey_response().nps(), 9);
-  EXPECT_EQ(events["j-1"].account_id(), "acct-b");
-  EXPECT_GT(events["j-1"].received_at().seconds(), 0) << "ingest stamps received_at";
+  ASSERT_EQ(events.count(h.Id("p-1")), 1u);
+  ASSERT_EQ(events.count(h.Id("j-1")), 1u);
+  EXPECT_EQ(events[h.Id("p-1")].product_usage().active_users(), 7);
+  EXPECT_EQ(events[h.Id("j-1")].survey_response().nps(), 9);
+  EXPECT_EQ(events[h.Id("j-1")].account_id(), "acct-b");
+  EXPECT_GT(events[h.Id("j-1")].received_at().seconds(), 0) << "ingest stamps received_at";
   for (const auto& r : records) {
     ASSERT_NE(kafka::FindHeader(r.headers, "content-type"), nullptr);
     EXPECT_EQ(*kafka::FindHeader(r.headers, "content-type"), "application/x-protobuf");
@@ -48,9 +48,9 @@ TEST(Ingest, JsonAndProtobufEventsComeOutCanonicalKeyedByAccount) {
 TEST(Ingest, AnEventSentThreeTimesComesOutOnce) {
   IngestHarness h;
   auto ingest = h.Start();
-  const auto e = UsageEvent("thrice", "acct-c");
+  const auto e = UsageEvent(h.Id("thrice"), "acct-c");
   ProduceAll(h.raw, {AsProtobuf(e), AsProtobuf(e)});
-  ProduceAll(h.raw, {AsProtobuf(e), AsProtobuf(UsageEvent("other", "acct-c"))});
+  ProduceAll(h.raw, {AsProtobuf(e), AsProtobuf(UsageEvent(h.Id("other"), "acct-c"))});
   ASSERT_TRUE(WaitFor([&] { return MetricValue(h.Metrics(), "retention_ingest_events_in_total") >= 4; },
                       absl::Seconds(60)));
   EXPECT_EQ(ingest->Terminate(), 0);
@@ -58,14 +58,14 @@ TEST(Ingest, AnEventSentThreeTimesComesOutOnce) {
   std::multiset<std::string> ids;
   for (const auto& [id, e] : ById(records)) ids.insert(id);
   EXPECT_EQ(records.size(), 2u);
-  EXPECT_EQ(ids.count("thrice"), 1u);
-  EXPECT_EQ(ids.count("other"), 1u);
+  EXPECT_EQ(ids.count(h.Id("thrice")), 1u);
+  EXPECT_EQ(ids.count(h.Id("other")), 1u);
 }
 
 TEST(Ingest, EachKindOfMalformedRecordIsDeadLetteredWithItsReasonAndTheCountsAddUp) {
   IngestHarness h;
   auto ingest = h.Start();
-  auto nps11 = UsageEvent("nps-11", "acct-d");
+  auto nps11 = UsageEvent(h.Id("nps-11"), "acct-d");
   nps11.mutable_survey_response()->set_nps(11);
   std::vector<kafka::OutgoingRecord> bad = {
       {"", "acct-d", std::string("\xff\xff\xff\xff", 4), {{"content-type", "application/x-protobuf"}}},
@@ -78,9 +78,9 @@ TEST(Ingest, EachKindOfMalformedRecordIsDeadLetteredWithItsReasonAndTheCountsAdd
   const std::vector<v1::RejectReason> expected = {v1::UNDECODABLE,   v1::INVALID_JSON, v1::MISSING_FIELD,
                                                   v1::OUT_OF_RANGE,  v1::TOO_LARGE,    v1::UNKNOWN_PAYLOAD};
   std::vector<kafka::OutgoingRecord> all = bad;
-  all.push_back(AsProtobuf(UsageEvent("good-1", "acct-d")));
-  all.push_back(AsProtobuf(UsageEvent("good-1", "acct-d")));
-  all.push_back(AsProtobuf(UsageEvent("good-2", "acct-d")));
+  all.push_back(AsProtobuf(UsageEvent(h.Id("good-1"), "acct-d")));
+  all.push_back(AsProtobuf(UsageEvent(h.Id("good-1"), "acct-d")));
+  all.push_back(AsProtobuf(UsageEvent(h.Id("good-2"), "acct-d")));
   // One key, so one partition: the dead letters keep the order they were sent in.
   ProduceAll(h.raw, all);
 
@@ -128,9 +128,9 @@ TEST(Ingest, GrpcSubmitAnswersPerEventAndPublishesTheAcceptedOnes) {
   auto stub = v1::IngestService::NewStub(channel);
 
   v1::SubmitRequest request;
-  *request.add_events() = UsageEvent("g-1", "acct-g");
-  *request.add_events() = UsageEvent("g-1", "acct-g");
-  auto bad = UsageEvent("g-2", "acct-g");
+  *request.add_events() = UsageEvent(h.Id("g-1"), "acct-g");
+  *request.add_events() = UsageEvent(h.Id("g-1"), "acct-g");
+  auto bad = UsageEvent(h.Id("g-2"), "acct-g");
   bad.mutable_survey_response()->set_nps(12);
   *request.add_events() = bad;
   v1::SubmitResponse response;
@@ -146,15 +146,15 @@ TEST(Ingest, GrpcSubmitAnswersPerEventAndPublishesTheAcceptedOnes) {
   EXPECT_EQ(response.results(2).detail(), "survey_response.nps must be 0-10, got 12");
 
   // The same event later through Kafka is a repeat too.
-  ProduceAll(h.raw, {AsProtobuf(UsageEvent("g-1", "acct-g")), AsProtobuf(UsageEvent("g-3", "acct-g"))});
+  ProduceAll(h.raw, {AsProtobuf(UsageEvent(h.Id("g-1"), "acct-g")), AsProtobuf(UsageEvent(h.Id("g-3"), "acct-g"))});
   ASSERT_TRUE(WaitFor([&] { return MetricValue(h.Metrics(), "retention_ingest_events_in_total", R"(path="kafka")") >= 2; },
                       absl::Seconds(60)));
   EXPECT_EQ(ingest->Terminate(), 0);
   const auto records = ReadTopic(h.v1, 2, absl::Seconds(30));
   auto events = ById(records);
   EXPECT_EQ(records.size(), 2u);
-  EXPECT_EQ(events.count("g-1"), 1u);
-  EXPECT_EQ(events.count("g-3"), 1u);
+  EXPECT_EQ(events.count(h.Id("g-1")), 1u);
+  EXPECT_EQ(events.count(h.Id("g-3")), 1u);
 }
 
 TEST(Ingest, GrpcSubmitWithNoEventsIsInvalidArgumentNamingTheField) {

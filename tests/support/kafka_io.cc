@@ -13,16 +13,19 @@
 
 namespace retention::testing {
 
-void CreateTopics(const std::vector<std::string>& names, int partitions) {
+void CreateTopics(const std::vector<std::string>& names, int partitions, std::string brokers) {
+  if (brokers.empty()) brokers = KafkaBrokers();
   std::vector<kafka::TopicSpec> specs;
   for (const std::string& name : names) specs.push_back({name, partitions, {}});
-  const absl::Status status = kafka::CreateTopics(KafkaBrokers(), specs, absl::Seconds(30));
+  const absl::Status status = kafka::CreateTopics(brokers, specs, absl::Seconds(30));
   ASSERT_TRUE(status.ok()) << status;
 }
 
-void ProduceAll(const std::string& topic, const std::vector<kafka::OutgoingRecord>& records) {
+void ProduceAll(const std::string& topic, const std::vector<kafka::OutgoingRecord>& records,
+                std::string brokers) {
+  if (brokers.empty()) brokers = KafkaBrokers();
   kafka::ProducerOptions options;
-  options.kafka.brokers = KafkaBrokers();
+  options.kafka.brokers = brokers;
   options.kafka.client_id = "test-upstream";
   auto producer = kafka::KafkaProducer::Create(options, absl::Seconds(30));
   ASSERT_TRUE(producer.ok()) << producer.status();
@@ -33,11 +36,12 @@ void ProduceAll(const std::string& topic, const std::vector<kafka::OutgoingRecor
 }
 
 std::vector<kafka::ConsumedRecord> ReadTopic(const std::string& topic, size_t min_records,
-                                             absl::Duration timeout) {
+                                             absl::Duration timeout, std::string brokers) {
+  if (brokers.empty()) brokers = KafkaBrokers();
   std::vector<kafka::ConsumedRecord> out;
   std::string error;
   std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
-  conf->set("bootstrap.servers", KafkaBrokers(), error);
+  conf->set("bootstrap.servers", brokers, error);
   conf->set("group.id", UniqueName("test-reader"), error);
   conf->set("isolation.level", "read_committed", error);
   conf->set("enable.auto.commit", "false", error);

@@ -11,14 +11,16 @@
 
 namespace retention::testing {
 
-void CreateTopics(const std::vector<std::string>& names, int partitions = 3);
+// `brokers` defaults to KAFKA_BROKERS.
+void CreateTopics(const std::vector<std::string>& names, int partitions = 3, std::string brokers = "");
 
 // Produces and waits for every delivery (fails the test otherwise).
-void ProduceAll(const std::string& topic, const std::vector<kafka::OutgoingRecord>& records);
+void ProduceAll(const std::string& topic, const std::vector<kafka::OutgoingRecord>& records,
+                std::string brokers = "");
 
 // Reads `topic` from the beginning with read_committed, until every partition has been
 // read to its end (and at least `min_records` were seen), or `timeout` passes.
 std::vector<kafka::ConsumedRecord> ReadTopic(const std::string& topic, size_t min_records,
-                                             absl::Duration timeout);
+                                             absl::Duration timeout, std::string brokers = "");
 
 }  // namespace retention::testing

@@ -5,12 +5,16 @@
 
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "libs/kafka/settings.h"
+#include "libs/log/log.h"
 
 namespace retention::kafka::internal {
 
@@ -70,6 +74,54 @@ inline absl::Status FromCode(RdKafka::ErrorCode code, const std::string& what) {
       return absl::UnknownError(text);
   }
 }
+
+// Receives librdkafka's error and log events: logs go to the structured log, and a
+// client-level error (all brokers down, transport failure) is kept until taken, so that
+// an idle consumer still notices that Kafka went away.
+class ClientEvents : public RdKafka::EventCb {
+ public:
+  void event_cb(RdKafka::Event& event) override {
+    switch (event.type()) {
+      case RdKafka::Event::EVENT_ERROR: {
+        const std::string text = absl::StrCat("kafka client error: ", RdKafka::err2str(event.err()), ": ", event.str());
+        std::lock_guard<std::mutex> lock(mu_);
+        // While brokers stay down every connection attempt reports; one line per error
+        // kind every 10 s is enough to read.
+        const absl::Time now = absl::Now();
+        if (event.err() != last_logged_code_ || now - last_logged_ > absl::Seconds(10)) {
+          last_logged_code_ = event.err();
+          last_logged_ = now;
+          LOG_WARN("kafka client error").Field("error", RdKafka::err2str(event.err())).Field("detail", event.str());
+        }
+        pending_ = event.fatal() ? absl::InternalError(text) : absl::UnavailableError(text);
+        break;
+      }
+      case RdKafka::Event::EVENT_LOG:
+        if (event.severity() <= RdKafka::Event::EVENT_SEVERITY_ERROR) {
+          LOG_ERROR("librdkafka").Field("facility", event.fac()).Field("detail", event.str());
+        } else if (event.severity() <= RdKafka::Event::EVENT_SEVERITY_WARNING) {
+          LOG_WARN("librdkafka").Field("facility", event.fac()).Field("detail", event.str());
+        }
+        break;
+      default:
+        break;
+    }
+  }
+
+  // The error reported since the last call, or OK.
+  absl::Status Take() {
+    std::lock_guard<std::mutex> lock(mu_);
+    absl::Status s = pending_;
+    pending_ = absl::OkStatus();
+    return s;
+  }
+
+ private:
+  std::mutex mu_;
+  absl::Status pending_;
+  RdKafka::ErrorCode last_logged_code_ = RdKafka::ERR_NO_ERROR;
+  absl::Time last_logged_ = absl::InfinitePast();
+};
 
 // Asks the brokers for metadata: proves they are reachable.
 inline absl::Status CheckReachable(RdKafka::Handle& handle, const std::string& brokers,
