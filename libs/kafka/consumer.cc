@@ -1,6 +1,9 @@
 #include "libs/kafka/consumer.h"
 
+#include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafkacpp.h>
+
+#include <algorithm>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -112,6 +115,7 @@ void KafkaConsumer::Close() {
 absl::StatusOr<std::vector<ConsumedRecord>> KafkaConsumer::PollBatch(size_t max_records,
                                                                      absl::Duration max_wait) {
   std::vector<ConsumedRecord> batch;
+  batch.reserve(std::min<size_t>(max_records, 16384));
   revoked_in_poll_.clear();
   absl::Status broker_error;
   const absl::Time deadline = absl::Now() + max_wait;
@@ -135,12 +139,16 @@ absl::StatusOr<std::vector<ConsumedRecord>> KafkaConsumer::PollBatch(size_t max_
     if (msg->key() != nullptr) r.key = *msg->key();
     r.value.assign(static_cast<const char*>(msg->payload()), msg->len());
     r.timestamp_ms = msg->timestamp().timestamp;
-    if (RdKafka::Headers* headers = msg->headers(); headers != nullptr) {
-      for (const RdKafka::Headers::Header& h : headers->get_all()) {
-        r.headers.push_back({h.key(), h.value() == nullptr
-                                          ? std::string()
-                                          : std::string(static_cast<const char*>(h.value()),
-                                                        h.value_size())});
+    // The C API reads headers in place; the C++ one copies each into a temporary.
+    rd_kafka_headers_t* headers = nullptr;
+    if (rd_kafka_message_headers(static_cast<rd_kafka_message_t*>(msg->c_ptr()), &headers) ==
+        RD_KAFKA_RESP_ERR_NO_ERROR) {
+      const char* name = nullptr;
+      const void* value = nullptr;
+      size_t size = 0;
+      for (size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
+           ++i) {
+        r.headers.push_back({name, value == nullptr ? std::string() : std::string(static_cast<const char*>(value), size)});
       }
     }
     positions_[{r.topic, r.partition}] = r.offset + 1;

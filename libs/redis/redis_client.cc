@@ -84,27 +84,32 @@ absl::Status RedisClient::EnsureConnected() {
   return absl::OkStatus();
 }
 
+void CommandBatch::Add(std::initializer_list<absl::string_view> args) {
+  absl::StrAppend(&data_, "*", args.size(), "\r\n");
+  for (absl::string_view arg : args) absl::StrAppend(&data_, "$", arg.size(), "\r\n", arg, "\r\n");
+  ++count_;
+}
+
 absl::StatusOr<std::vector<Reply>> RedisClient::Pipeline(const std::vector<Command>& commands) {
-  if (auto s = EnsureConnected(); !s.ok()) return s;
-  std::vector<const char*> argv;
-  std::vector<size_t> argvlen;
+  CommandBatch batch;
   for (const Command& command : commands) {
-    argv.clear();
-    argvlen.clear();
-    for (const std::string& arg : command) {
-      argv.push_back(arg.data());
-      argvlen.push_back(arg.size());
-    }
-    if (redisAppendCommandArgv(context_, static_cast<int>(argv.size()), argv.data(),
-                               argvlen.data()) != REDIS_OK) {
-      const std::string why = context_->errstr;
-      Disconnect();
-      return absl::UnavailableError(absl::StrCat("redis ", address(), ": ", why));
-    }
+    std::string encoded = absl::StrCat("*", command.size(), "\r\n");
+    for (const std::string& arg : command) absl::StrAppend(&encoded, "$", arg.size(), "\r\n", arg, "\r\n");
+    batch.AddEncoded(encoded);
+  }
+  return Pipeline(batch);
+}
+
+absl::StatusOr<std::vector<Reply>> RedisClient::Pipeline(const CommandBatch& batch) {
+  if (auto s = EnsureConnected(); !s.ok()) return s;
+  if (redisAppendFormattedCommand(context_, batch.data().data(), batch.data().size()) != REDIS_OK) {
+    const std::string why = context_->errstr;
+    Disconnect();
+    return absl::UnavailableError(absl::StrCat("redis ", address(), ": ", why));
   }
   std::vector<Reply> replies;
-  replies.reserve(commands.size());
-  for (size_t i = 0; i < commands.size(); ++i) {
+  replies.reserve(batch.size());
+  for (size_t i = 0; i < batch.size(); ++i) {
     void* raw = nullptr;
     if (redisGetReply(context_, &raw) != REDIS_OK || raw == nullptr) {
       const std::string why = context_->errstr;

@@ -5,12 +5,14 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
 struct redisContext;
@@ -30,6 +32,25 @@ struct Reply {
 };
 
 using Command = std::vector<std::string>;
+
+// Commands already in the Redis protocol (RESP), in one buffer: a batch of thousands
+// costs no allocation per command.
+class CommandBatch {
+ public:
+  void Add(std::initializer_list<absl::string_view> args);
+  void Reserve(size_t bytes) { data_.reserve(bytes); }
+  // One command already encoded in RESP.
+  void AddEncoded(absl::string_view encoded) {
+    data_.append(encoded.data(), encoded.size());
+    ++count_;
+  }
+  size_t size() const { return count_; }
+  const std::string& data() const { return data_; }
+
+ private:
+  std::string data_;
+  size_t count_ = 0;
+};
 
 struct RedisOptions {
   std::string host = "127.0.0.1";
@@ -54,6 +75,7 @@ class RedisClient {
   // error reply to one command is a Reply of type kError, not a failed call; a failed
   // call (UNAVAILABLE) means the connection broke and nothing can be assumed applied.
   absl::StatusOr<std::vector<Reply>> Pipeline(const std::vector<Command>& commands);
+  absl::StatusOr<std::vector<Reply>> Pipeline(const CommandBatch& batch);
 
   // Wraps the commands in MULTI/EXEC, in one round trip: all apply or none do.
   // Returns the replies of the commands themselves.

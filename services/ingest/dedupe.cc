@@ -9,13 +9,15 @@ std::string RedisDedupeStore::Key(const std::string& event_id) {
 }
 
 absl::StatusOr<std::vector<bool>> RedisDedupeStore::Claim(const std::vector<DedupeClaim>& claims) {
-  std::vector<redis::Command> commands;
-  commands.reserve(claims.size());
+  redis::CommandBatch batch;
+  batch.Reserve(claims.size() * 96);
   const std::string ttl = absl::StrCat(absl::ToInt64Seconds(window_));
+  std::string key;
   for (const DedupeClaim& c : claims) {
-    commands.push_back({"SET", Key(c.event_id), c.token, "NX", "GET", "EX", ttl});
+    key = Key(c.event_id);
+    batch.Add({"SET", key, c.token, "NX", "GET", "EX", ttl});
   }
-  auto replies = redis_->Pipeline(commands);
+  auto replies = redis_->Pipeline(batch);
   if (!replies.ok()) return replies.status();
   std::vector<bool> held(claims.size());
   for (size_t i = 0; i < claims.size(); ++i) {

@@ -64,6 +64,7 @@ absl::StatusOr<BatchOutput> Ingestor::ProcessRecords(const std::vector<kafka::Co
   std::vector<Decoded> decoded;
   decoded.reserve(records.size());
   std::vector<DedupeClaim> claims;
+  claims.reserve(records.size());
   for (const kafka::ConsumedRecord& r : records) {
     decoded.push_back(DecodeRecord(r.value, r.headers, settings_, now));
     if (decoded.back().event) {
@@ -78,6 +79,7 @@ absl::StatusOr<BatchOutput> Ingestor::ProcessRecords(const std::vector<kafka::Co
     held = std::move(*claimed);
   }
   BatchOutput output;
+  output.records.reserve(records.size());
   output.counts.in = static_cast<int64_t>(records.size());
   size_t claim = 0;
   for (size_t i = 0; i < records.size(); ++i) {

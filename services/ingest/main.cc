@@ -1,6 +1,8 @@
 // ingest: validates, de-duplicates and canonicalises customer interaction events from
 // retention.interactions.raw (and over gRPC) onto retention.interactions.v1, with every
 // refused record on retention.interactions.dlq. This file only wires the parts.
+#include <malloc.h>
+
 #include <csignal>
 
 #include <atomic>
@@ -29,7 +31,7 @@ ABSL_FLAG(std::string, group_id, "retention-ingest", "Kafka consumer group of th
 ABSL_FLAG(int64_t, max_event_bytes, 64 * 1024, "Largest record accepted, in bytes (1 to 10485760)");
 ABSL_FLAG(absl::Duration, max_future_skew, absl::Minutes(5), "How far occurred_at may be ahead of this clock");
 ABSL_FLAG(absl::Duration, dedupe_window, absl::Hours(24 * 7), "How long an event id is remembered for de-duplication");
-ABSL_FLAG(int, max_batch, 1000, "Most records processed in one batch (one Redis round trip, one transaction)");
+ABSL_FLAG(int, max_batch, 5000, "Most records processed in one batch (one Redis round trip, one transaction)");
 ABSL_FLAG(absl::Duration, poll_wait, absl::Milliseconds(100), "How long a poll waits for a first record");
 
 namespace {
@@ -80,6 +82,10 @@ absl::Status ConnectRedis(retention::redis::RedisClient& redis, absl::Duration t
 
 int main(int argc, char** argv) {
   using namespace retention;
+  // Batches allocate and free buffers of a few hundred KB each; served by mmap, every
+  // batch would map, fault in and unmap them again (measured: 7% of CPU in page faults).
+  mallopt(M_MMAP_THRESHOLD, 64 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
   config::ParseFlags(argc, argv,
                      "ingest: validates and de-duplicates interaction events onto retention.interactions.v1.\n"
                      "Every flag --x can also be set by the environment variable RETENTION_X.");
@@ -111,8 +117,6 @@ int main(int argc, char** argv) {
   consumer_options.group_id = absl::GetFlag(FLAGS_group_id);
   consumer_options.topics = {settings->raw_topic};
   consumer_options.group_instance_id = absl::StrCat("ingest-", common->instance_id);
-  auto consumer = kafka::KafkaConsumer::Create(consumer_options, common->startup_timeout);
-  if (!consumer.ok()) config::ExitOnStartupError("ingest", consumer.status());
 
   ingest::RedisDedupeStore pipeline_dedupe(&pipeline_redis, settings->dedupe_window);
   ingest::Ingestor pipeline_ingestor(*settings, &pipeline_dedupe);
@@ -125,12 +129,18 @@ int main(int argc, char** argv) {
   pipeline_settings.max_batch = static_cast<size_t>(absl::GetFlag(FLAGS_max_batch));
   pipeline_settings.poll_wait = absl::GetFlag(FLAGS_poll_wait);
   ingest::IngestPipeline pipeline(
-      pipeline_settings, &pipeline_ingestor, consumer->get(),
+      pipeline_settings, &pipeline_ingestor,
       [&] { return kafka::KafkaProducer::Create(txn_options, common->startup_timeout); }, &metrics,
       [&server](bool healthy) {
         if (server) server->SetServing(healthy);
       });
   if (auto s = pipeline.Init(); !s.ok()) config::ExitOnStartupError("ingest", s);
+  // Batches of revoked partitions commit before the partitions move to another replica.
+  consumer_options.on_revoked = [&pipeline](const std::vector<kafka::TopicPartitionOffset>&) {
+    pipeline.WaitIdle();
+  };
+  auto consumer = kafka::KafkaConsumer::Create(consumer_options, common->startup_timeout);
+  if (!consumer.ok()) config::ExitOnStartupError("ingest", consumer.status());
 
   kafka::ProducerOptions submit_options;
   submit_options.kafka = kafka_settings;
@@ -151,7 +161,7 @@ int main(int argc, char** argv) {
       .Field("metrics_port", (*metrics_server)->port())
       .Field("raw_topic", settings->raw_topic)
       .Field("instance", common->instance_id);
-  pipeline.Run(stop_requested);
+  pipeline.Run(**consumer, stop_requested);
 
   LOG_INFO("ingest stopping");
   server->SetServing(false);

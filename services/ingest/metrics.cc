@@ -30,6 +30,10 @@ IngestMetrics::IngestMetrics(prometheus::Registry& registry)
                   .Name("retention_ingest_dependency_errors_total")
                   .Help("Failed calls to a dependency (kafka, redis), each retried")
                   .Register(registry)),
+      phases_(prometheus::BuildHistogram()
+                  .Name("retention_ingest_phase_seconds")
+                  .Help("Time per batch in each phase: process (decode, validate, Redis), publish (transaction)")
+                  .Register(registry)),
       batch_seconds_(&metrics::AddLatencyHistogram(registry, "retention_ingest_batch_seconds",
                                                    "Time from poll to committed transaction, per batch")),
       consumer_lag_(&metrics::AddGauge(registry, "retention_ingest_consumer_lag",
@@ -47,6 +51,10 @@ void IngestMetrics::Add(const std::string& path, const IngestCounts& counts) {
   for (const auto& [reason, n] : counts.rejected) {
     rejected_.Add({{"path", path}, {"reason", v1::RejectReason_Name(reason)}}).Increment(static_cast<double>(n));
   }
+}
+
+prometheus::Histogram& IngestMetrics::phase_seconds(const std::string& phase) {
+  return phases_.Add({{"phase", phase}}, metrics::LatencyBuckets());
 }
 
 void IngestMetrics::SetDependencyUp(const std::string& dependency, bool up) {

@@ -23,6 +23,8 @@ class IngestMetrics {
   void DependencyError(const std::string& dependency);
 
   prometheus::Histogram& batch_seconds() { return *batch_seconds_; }
+  // Time per batch in one phase: "process" (decode, validate, Redis) or "publish" (transaction).
+  prometheus::Histogram& phase_seconds(const std::string& phase);
   prometheus::Gauge& consumer_lag() { return *consumer_lag_; }
 
  private:
@@ -33,6 +35,7 @@ class IngestMetrics {
   prometheus::Family<prometheus::Counter>& rejected_;
   prometheus::Family<prometheus::Gauge>& up_;
   prometheus::Family<prometheus::Counter>& errors_;
+  prometheus::Family<prometheus::Histogram>& phases_;
   prometheus::Histogram* batch_seconds_;
   prometheus::Gauge* consumer_lag_;
 };

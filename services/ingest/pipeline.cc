@@ -1,20 +1,23 @@
 #include "services/ingest/pipeline.h"
 
+#include <algorithm>
+#include <map>
+
 #include "absl/time/clock.h"
 #include "libs/log/log.h"
 #include "libs/status/backoff.h"
 
 namespace retention::ingest {
 
-IngestPipeline::IngestPipeline(PipelineSettings settings, Ingestor* ingestor, kafka::KafkaConsumer* consumer,
-                               ProducerFactory make_producer, IngestMetrics* metrics,
-                               std::function<void(bool healthy)> on_health)
+IngestPipeline::IngestPipeline(PipelineSettings settings, Ingestor* ingestor, ProducerFactory make_producer,
+                               IngestMetrics* metrics, std::function<void(bool healthy)> on_health)
     : settings_(settings),
       ingestor_(ingestor),
-      consumer_(consumer),
       make_producer_(std::move(make_producer)),
       metrics_(metrics),
       on_health_(std::move(on_health)) {}
+
+IngestPipeline::~IngestPipeline() = default;
 
 absl::Status IngestPipeline::Init() {
   auto producer = make_producer_();
@@ -24,6 +27,7 @@ absl::Status IngestPipeline::Init() {
 }
 
 void IngestPipeline::SetHealth(const std::string& dependency, bool ok, const absl::Status& error) {
+  absl::MutexLock lock(&health_mu_);
   bool& flag = dependency == "kafka" ? kafka_ok_ : redis_ok_;
   if (!ok) {
     metrics_->DependencyError(dependency);
@@ -42,17 +46,37 @@ void IngestPipeline::SetHealth(const std::string& dependency, bool ok, const abs
   if (on_health_) on_health_(kafka_ok_ && redis_ok_);
 }
 
-absl::Status IngestPipeline::Publish(const BatchOutput& output,
-                                     const std::vector<kafka::ConsumedRecord>& batch) {
+namespace {
+
+// The offsets to commit after `batches`: per partition, past the last record read.
+std::vector<kafka::TopicPartitionOffset> CommitOffsets(const std::vector<kafka::ConsumedRecord>& first,
+                                                       const std::vector<kafka::TopicPartitionOffset>& more) {
+  std::map<std::pair<std::string, int32_t>, int64_t> next;
+  for (const auto& tpo : kafka::NextOffsets(first)) next[{tpo.topic, tpo.partition}] = tpo.offset;
+  for (const auto& tpo : more) {
+    int64_t& offset = next[{tpo.topic, tpo.partition}];
+    offset = std::max(offset, tpo.offset);
+  }
+  std::vector<kafka::TopicPartitionOffset> out;
+  for (const auto& [tp, offset] : next) out.push_back({tp.first, tp.second, offset});
+  return out;
+}
+
+}  // namespace
+
+absl::Status IngestPipeline::Publish(kafka::KafkaConsumer& consumer, const std::vector<Pending>& batches) {
   if (auto s = producer_->BeginTransaction(); !s.ok()) return s;
-  for (const kafka::OutgoingRecord& record : output.records) {
-    if (auto s = producer_->Produce(record); !s.ok()) return absl::AbortedError(s.message());
+  std::vector<kafka::TopicPartitionOffset> offsets;
+  for (const Pending& pending : batches) {
+    for (const kafka::OutgoingRecord& record : pending.output.records) {
+      if (auto s = producer_->Produce(record); !s.ok()) return absl::AbortedError(s.message());
+    }
+    offsets = CommitOffsets(pending.batch, offsets);
   }
   // Retriable calls may be repeated as they are; they resume where they stopped.
   absl::Status status;
   for (int attempt = 0; attempt < 4; ++attempt) {
-    status = producer_->SendOffsetsToTransaction(kafka::NextOffsets(batch), *consumer_,
-                                                 settings_.kafka_call_timeout);
+    status = producer_->SendOffsetsToTransaction(offsets, consumer, settings_.kafka_call_timeout);
     if (!absl::IsUnavailable(status)) break;
   }
   if (!status.ok()) return status;
@@ -63,59 +87,90 @@ absl::Status IngestPipeline::Publish(const BatchOutput& output,
   return status;
 }
 
-void IngestPipeline::ProcessBatch(const std::vector<kafka::ConsumedRecord>& batch,
-                                  const std::atomic<bool>& stop) {
-  const absl::Time started = absl::Now();
+void IngestPipeline::PublishWithRetry(kafka::KafkaConsumer& consumer, const std::vector<Pending>& batches,
+                                      const std::atomic<bool>& stop) {
   Backoff backoff(absl::Milliseconds(100), absl::Seconds(5));
   while (true) {
-    // Claims are keyed by record position, so processing a batch again is harmless.
-    auto output = ingestor_->ProcessRecords(batch, absl::Now());
-    if (!output.ok()) {
-      SetHealth("redis", false, output.status());
-      if (!backoff.Wait(stop)) return;  // uncommitted: the batch is read again later
-      continue;
-    }
-    SetHealth("redis", true, absl::OkStatus());
-    const absl::Status published = Publish(*output, batch);
+    const absl::Time start = absl::Now();
+    const absl::Status published = Publish(consumer, batches);
+    metrics_->phase_seconds("publish").Observe(absl::ToDoubleSeconds(absl::Now() - start));
     if (published.ok()) {
       SetHealth("kafka", true, absl::OkStatus());
-      metrics_->Add("kafka", output->counts);
-      metrics_->batch_seconds().Observe(absl::ToDoubleSeconds(absl::Now() - started));
+      const absl::Time committed = absl::Now();
+      for (const Pending& pending : batches) {
+        metrics_->Add("kafka", pending.output.counts);
+        metrics_->batch_seconds().Observe(absl::ToDoubleSeconds(committed - pending.polled_at));
+      }
       return;
     }
     SetHealth("kafka", false, published);
     if (absl::IsInternal(published)) {
-      // Fatal for this producer (e.g. fenced): make a new one and re-read the batch.
+      // Fatal for this producer (e.g. fenced): make a new one, which aborts what the old
+      // one left open, and publish the batch again. If the partitions were taken from
+      // us meanwhile, their new owner reads the batch from the committed offsets.
       LOG_ERROR("kafka producer failed fatally; recreating it").Field("error", published.ToString());
       producer_.reset();
-      while (!stop.load()) {
+      while (producer_ == nullptr) {
         auto producer = make_producer_();
         if (producer.ok()) {
           producer_ = std::move(*producer);
-          break;
+        } else {
+          SetHealth("kafka", false, producer.status());
+          if (!backoff.Wait(stop)) return;
         }
-        SetHealth("kafka", false, producer.status());
-        if (!backoff.Wait(stop)) return;
       }
-      if (auto s = consumer_->Seek(kafka::FirstOffsets(batch)); !s.ok()) {
-        LOG_WARN("rewind failed; records come back after a rebalance").Field("error", s.ToString());
-      }
-      return;
+      continue;
     }
-    for (absl::Status aborted = producer_->AbortTransaction(settings_.kafka_call_timeout);
-         !aborted.ok(); aborted = producer_->AbortTransaction(settings_.kafka_call_timeout)) {
+    for (absl::Status aborted = producer_->AbortTransaction(settings_.kafka_call_timeout); !aborted.ok();
+         aborted = producer_->AbortTransaction(settings_.kafka_call_timeout)) {
       SetHealth("kafka", false, aborted);
       if (absl::IsInternal(aborted) || !backoff.Wait(stop)) break;
     }
+    // Nothing of an unfinished batch is committed: on stop it is read again later.
     if (!backoff.Wait(stop)) return;
   }
 }
 
-void IngestPipeline::Run(const std::atomic<bool>& stop) {
+void IngestPipeline::PublisherLoop(kafka::KafkaConsumer* consumer, const std::atomic<bool>* stop) {
+  while (true) {
+    std::vector<Pending> batches;
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(
+          +[](IngestPipeline* p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(p->mu_) { return !p->queue_.empty() || p->finished_; },
+          this));
+      if (queue_.empty()) return;  // finished and drained
+      for (Pending& pending : queue_) batches.push_back(std::move(pending));
+      queue_.clear();
+      publishing_ = true;
+    }
+    PublishWithRetry(*consumer, batches, *stop);
+    absl::MutexLock lock(&mu_);
+    for (Pending& pending : batches) done_.push_back(std::move(pending));
+    publishing_ = false;
+  }
+}
+
+void IngestPipeline::WaitIdle() {
+  absl::MutexLock lock(&mu_);
+  mu_.Await(absl::Condition(
+      +[](IngestPipeline* p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(p->mu_) { return p->queue_.empty() && !p->publishing_; },
+      this));
+}
+
+void IngestPipeline::Run(kafka::KafkaConsumer& consumer, const std::atomic<bool>& stop) {
+  std::thread publisher([this, &consumer, &stop] { PublisherLoop(&consumer, &stop); });
   Backoff poll_backoff(absl::Milliseconds(100), absl::Seconds(5));
+  std::vector<Pending> garbage;
   while (!stop.load()) {
-    auto batch = consumer_->PollBatch(settings_.max_batch, settings_.poll_wait);
-    metrics_->consumer_lag().Set(static_cast<double>(consumer_->Lag()));
+    {
+      absl::MutexLock lock(&mu_);
+      garbage.swap(done_);
+    }
+    garbage.clear();
+    auto batch = consumer.PollBatch(settings_.max_batch, settings_.poll_wait);
+    const absl::Time polled_at = absl::Now();
+    metrics_->consumer_lag().Set(static_cast<double>(consumer.Lag()));
     if (!batch.ok()) {
       SetHealth("kafka", false, batch.status());
       poll_backoff.Wait(stop);
@@ -123,15 +178,47 @@ void IngestPipeline::Run(const std::atomic<bool>& stop) {
     }
     poll_backoff.Reset();
     if (batch->empty()) {
+      bool kafka_ok;
+      {
+        absl::MutexLock lock(&health_mu_);
+        kafka_ok = kafka_ok_;
+      }
       // Idle after an outage: only a broker's answer shows that Kafka is back.
-      if (!kafka_ok_) {
-        const absl::Status probe = consumer_->CheckBrokers(absl::Seconds(2));
+      if (!kafka_ok) {
+        const absl::Status probe = consumer.CheckBrokers(absl::Seconds(2));
         SetHealth("kafka", probe.ok(), probe);
       }
       continue;
     }
-    ProcessBatch(*batch, stop);
+    // Claims are keyed by record position, so processing a batch again is harmless.
+    Backoff backoff(absl::Milliseconds(100), absl::Seconds(5));
+    std::optional<BatchOutput> output;
+    while (!output.has_value()) {
+      const absl::Time start = absl::Now();
+      auto processed = ingestor_->ProcessRecords(*batch, start);
+      metrics_->phase_seconds("process").Observe(absl::ToDoubleSeconds(absl::Now() - start));
+      if (processed.ok()) {
+        SetHealth("redis", true, absl::OkStatus());
+        output = std::move(*processed);
+      } else {
+        SetHealth("redis", false, processed.status());
+        if (!backoff.Wait(stop)) break;  // uncommitted: the batch is read again later
+      }
+    }
+    if (!output.has_value()) break;
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(
+        +[](IngestPipeline* p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(p->mu_) {
+          return p->queue_.size() < p->settings_.max_pending_batches;
+        },
+        this));
+    queue_.push_back(Pending{std::move(*batch), std::move(*output), polled_at});
   }
+  {
+    absl::MutexLock lock(&mu_);
+    finished_ = true;
+  }
+  publisher.join();
 }
 
 }  // namespace retention::ingest

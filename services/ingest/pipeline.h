@@ -1,16 +1,24 @@
-// Runs ingest on Kafka: polls the raw topic in batches and, per batch, publishes the
-// canonical events and dead letters together with the consumed offsets in one Kafka
-// transaction (read_committed readers see a batch whole, once). A failure of Kafka or
-// Redis is logged, counted and retried with backoff; the batch is never skipped.
+// Runs ingest on Kafka: polls the raw topic in batches and publishes the canonical
+// events and dead letters together with the consumed offsets in one Kafka transaction
+// (read_committed readers see a batch whole, once). Two stages overlap: while the
+// publisher thread commits, the next batches are decoded and claimed in Redis. Every
+// batch waiting when the publisher is free goes into its next transaction: each commit
+// costs the broker a fixed amount of work, so under load transactions grow, and when
+// idle each batch commits at once. Batches commit in the order they were read. A failure
+// of Kafka or Redis is logged, counted and retried with backoff; nothing is skipped.
 #pragma once
 
 #include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
+#include <deque>
 #include <string>
+#include <thread>
 
 #include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "libs/kafka/consumer.h"
 #include "libs/kafka/producer.h"
@@ -20,7 +28,9 @@
 namespace retention::ingest {
 
 struct PipelineSettings {
-  size_t max_batch = 1000;
+  size_t max_batch = 5000;
+  // Batches processed but not yet committed, at most; polling waits beyond that.
+  size_t max_pending_batches = 4;
   absl::Duration poll_wait = absl::Milliseconds(100);
   absl::Duration kafka_call_timeout = absl::Seconds(30);
 };
@@ -30,33 +40,53 @@ class IngestPipeline {
   // `make_producer` makes a transactional producer, again after a fatal error.
   using ProducerFactory = std::function<absl::StatusOr<std::unique_ptr<kafka::KafkaProducer>>()>;
 
-  IngestPipeline(PipelineSettings settings, Ingestor* ingestor, kafka::KafkaConsumer* consumer,
-                 ProducerFactory make_producer, IngestMetrics* metrics,
-                 std::function<void(bool healthy)> on_health);
+  IngestPipeline(PipelineSettings settings, Ingestor* ingestor, ProducerFactory make_producer,
+                 IngestMetrics* metrics, std::function<void(bool healthy)> on_health);
+  ~IngestPipeline();
 
   // Creates the first producer; fails if Kafka is unreachable.
   absl::Status Init();
 
-  // Runs until `stop` is set; the batch in hand is finished and committed first.
-  void Run(const std::atomic<bool>& stop);
+  // Waits until every batch handed over is committed (or abandoned on stop). Call it
+  // when partitions are revoked, so that their new owner starts after our output.
+  void WaitIdle();
+
+  // Runs until `stop` is set; the batches in hand are finished and committed first.
+  void Run(kafka::KafkaConsumer& consumer, const std::atomic<bool>& stop);
 
  private:
-  // Publishes the batch's output and commits its offsets in one transaction.
-  absl::Status Publish(const BatchOutput& output, const std::vector<kafka::ConsumedRecord>& batch);
-  // Processes one batch until it is committed or `stop` is set.
-  void ProcessBatch(const std::vector<kafka::ConsumedRecord>& batch, const std::atomic<bool>& stop);
+  struct Pending {
+    std::vector<kafka::ConsumedRecord> batch;
+    BatchOutput output;
+    absl::Time polled_at;
+  };
+
+  void PublisherLoop(kafka::KafkaConsumer* consumer, const std::atomic<bool>* stop);
+  // Publishes batches in one transaction until committed or abandoned (stop).
+  void PublishWithRetry(kafka::KafkaConsumer& consumer, const std::vector<Pending>& batches,
+                        const std::atomic<bool>& stop);
+  absl::Status Publish(kafka::KafkaConsumer& consumer, const std::vector<Pending>& batches);
   void SetHealth(const std::string& dependency, bool ok, const absl::Status& error);
 
   PipelineSettings settings_;
   Ingestor* ingestor_;
-  kafka::KafkaConsumer* consumer_;
   ProducerFactory make_producer_;
-  std::unique_ptr<kafka::KafkaProducer> producer_;
+  std::unique_ptr<kafka::KafkaProducer> producer_;  // publisher thread only, after Init
   IngestMetrics* metrics_;
   std::function<void(bool)> on_health_;
-  std::map<std::string, absl::Time> last_warning_;
-  bool kafka_ok_ = true;
-  bool redis_ok_ = true;
+
+  absl::Mutex mu_;
+  std::deque<Pending> queue_ ABSL_GUARDED_BY(mu_);  // handed over, not yet taken
+  // Committed batches go back to the polling thread to be freed where they were
+  // allocated: glibc frees memory of another thread's arena slowly, under its lock.
+  std::vector<Pending> done_ ABSL_GUARDED_BY(mu_);
+  bool publishing_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;      // no more batches will come
+
+  absl::Mutex health_mu_;
+  std::map<std::string, absl::Time> last_warning_ ABSL_GUARDED_BY(health_mu_);
+  bool kafka_ok_ ABSL_GUARDED_BY(health_mu_) = true;
+  bool redis_ok_ ABSL_GUARDED_BY(health_mu_) = true;
 };
 
 }  // namespace retention::ingest
