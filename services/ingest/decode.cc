@@ -128,8 +128,9 @@ std::optional<Rejection> Validate(const InteractionEvent& e, const IngestSetting
       absl::FromUnixSeconds(e.occurred_at().seconds()) + absl::Nanoseconds(e.occurred_at().nanos());
   if (occurred > now + settings.max_future_skew) {
     return Reject(v1::FUTURE_TIMESTAMP,
-                  absl::StrCat("occurred_at ", absl::FormatTime(occurred), " is ",
-                               absl::FormatDuration(occurred - now), " ahead of ingest's clock; at most ",
+                  absl::StrCat("occurred_at ", absl::FormatTime(occurred, absl::UTCTimeZone()), " is ",
+                               absl::FormatDuration(absl::Trunc(occurred - now, absl::Seconds(1))),
+                               " ahead of ingest's clock; at most ",
                                absl::FormatDuration(settings.max_future_skew)));
   }
   return ValidatePayload(e);

@@ -1,0 +1,20 @@
+// Reads a topic from its beginning to its current end with read_committed, as a
+// subscriber catching up would. For tools (the CLI, the demo) and tests.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "libs/kafka/record.h"
+
+namespace retention::kafka {
+
+// Returns once every partition has been read to its end and at least `min_records`
+// were read, or when `timeout` passes (with what was read by then). Fails only if the
+// topic cannot be found or the brokers do not answer.
+absl::StatusOr<std::vector<ConsumedRecord>> ReadTopicToEnd(const std::string& brokers, const std::string& topic,
+                                                           size_t min_records, absl::Duration timeout);
+
+}  // namespace retention::kafka

@@ -1,0 +1,128 @@
+#include "tools/retentionctl/commands.h"
+
+#include <google/protobuf/util/json_util.h>
+
+#include <fstream>
+#include <map>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
+#include "libs/kafka/producer.h"
+#include "libs/kafka/topic_reader.h"
+#include "retention/v1/dead_letter.pb.h"
+#include "retention/v1/interaction_event.pb.h"
+
+namespace retention::ctl {
+namespace {
+
+std::string ToJson(const google::protobuf::Message& message) {
+  std::string json;
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = false;
+  (void)google::protobuf::util::MessageToJsonString(message, &json, options);
+  return json;
+}
+
+std::string PayloadName(const v1::InteractionEvent& e) {
+  const auto* field = e.GetDescriptor()->FindFieldByNumber(static_cast<int>(e.payload_case()));
+  return field == nullptr ? "-" : field->name();
+}
+
+std::string Printable(const std::string& bytes, size_t max) {
+  std::string out;
+  for (char c : bytes.substr(0, max)) out.push_back(c >= 0x20 && c < 0x7f ? c : '.');
+  if (bytes.size() > max) absl::StrAppend(&out, "...(", bytes.size(), " bytes)");
+  return out;
+}
+
+}  // namespace
+
+absl::Status Send(const Options& options, const std::string& file, std::ostream& out) {
+  std::ifstream in(file);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", file));
+  if (options.format != "json" && options.format != "protobuf") {
+    return absl::InvalidArgumentError(absl::StrCat("--format=", options.format, ": expected json or protobuf"));
+  }
+  std::vector<kafka::OutgoingRecord> records;
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    const absl::string_view text = absl::StripAsciiWhitespace(line);
+    if (text.empty() || absl::StartsWith(text, "#")) continue;
+    kafka::OutgoingRecord record;
+    record.topic = options.topic;
+    v1::InteractionEvent event;
+    const bool parsed = google::protobuf::util::JsonStringToMessage(std::string(text), &event).ok();
+    record.key = event.account_id();
+    if (options.format == "protobuf") {
+      if (!parsed) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(file, ":", number, ": not a JSON InteractionEvent, so it cannot be encoded as protobuf"));
+      }
+      event.SerializeToString(&record.value);
+      record.headers = {{"content-type", "application/x-protobuf"}};
+    } else {
+      record.value = std::string(text);
+      record.headers = {{"content-type", "application/json"}};
+    }
+    if (!options.content_type.empty()) record.headers = {{"content-type", options.content_type}};
+    records.push_back(std::move(record));
+  }
+  kafka::ProducerOptions producer_options;
+  producer_options.kafka.brokers = options.brokers;
+  producer_options.kafka.client_id = "retentionctl";
+  auto producer = kafka::KafkaProducer::Create(producer_options, options.timeout);
+  if (!producer.ok()) return producer.status();
+  if (auto s = (*producer)->ProduceAndWait(records, options.timeout); !s.ok()) return s;
+  out << "sent " << records.size() << " records to " << options.topic << " (" << options.format << ")\n";
+  return absl::OkStatus();
+}
+
+absl::Status Tail(const Options& options, std::ostream& out) {
+  auto records = kafka::ReadTopicToEnd(options.brokers, options.topic, 0, options.timeout);
+  if (!records.ok()) return records.status();
+  for (const kafka::ConsumedRecord& r : *records) {
+    v1::InteractionEvent event;
+    const bool is_event = event.ParseFromString(r.value) && !event.event_id().empty();
+    if (options.json) {
+      out << (is_event ? ToJson(event) : absl::StrCat("{\"raw\":\"", Printable(r.value, 200), "\"}")) << "\n";
+    } else if (is_event) {
+      out << absl::StrFormat("%-3d %-8d %-14s %-22s %-16s %s\n", r.partition, r.offset, event.account_id(),
+                             event.event_id(), PayloadName(event), ToJson(event));
+    } else {
+      out << absl::StrFormat("%-3d %-8d %-14s %s\n", r.partition, r.offset, r.key, Printable(r.value, 120));
+    }
+  }
+  if (!options.json) out << records->size() << " records on " << options.topic << "\n";
+  return absl::OkStatus();
+}
+
+absl::Status DeadLetters(const Options& options, std::ostream& out) {
+  auto records = kafka::ReadTopicToEnd(options.brokers, options.topic, 0, options.timeout);
+  if (!records.ok()) return records.status();
+  std::map<std::string, int> by_reason;
+  if (!options.json) out << absl::StrFormat("%-24s %-18s %-34s %s\n", "REASON", "EVENT ID", "FROM", "DETAIL");
+  for (const kafka::ConsumedRecord& r : *records) {
+    v1::DeadLetter letter;
+    if (!letter.ParseFromString(r.value)) continue;
+    const std::string reason = v1::RejectReason_Name(letter.reason());
+    ++by_reason[reason];
+    if (options.json) {
+      out << ToJson(letter) << "\n";
+      continue;
+    }
+    out << absl::StrFormat("%-24s %-18s %-34s %s\n", reason, letter.event_id().empty() ? "-" : letter.event_id(),
+                           absl::StrCat(letter.source_topic(), "/", letter.source_partition(), "@",
+                                        letter.source_offset()),
+                           Printable(letter.detail(), 100));
+  }
+  if (!options.json) {
+    out << records->size() << " dead letters";
+    for (const auto& [reason, n] : by_reason) out << ", " << reason << " " << n;
+    out << "\n";
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace retention::ctl
