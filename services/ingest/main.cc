@@ -1,8 +1,6 @@
 // ingest: validates, de-duplicates and canonicalises customer interaction events from
 // retention.interactions.raw (and over gRPC) onto retention.interactions.v1, with every
 // refused record on retention.interactions.dlq. This file only wires the parts.
-#include <malloc.h>
-
 #include <csignal>
 
 #include <atomic>
@@ -82,10 +80,6 @@ absl::Status ConnectRedis(retention::redis::RedisClient& redis, absl::Duration t
 
 int main(int argc, char** argv) {
   using namespace retention;
-  // Batches allocate and free buffers of a few hundred KB each; served by mmap, every
-  // batch would map, fault in and unmap them again (measured: 7% of CPU in page faults).
-  mallopt(M_MMAP_THRESHOLD, 64 << 20);
-  mallopt(M_TRIM_THRESHOLD, 256 << 20);
   config::ParseFlags(argc, argv,
                      "ingest: validates and de-duplicates interaction events onto retention.interactions.v1.\n"
                      "Every flag --x can also be set by the environment variable RETENTION_X.");
