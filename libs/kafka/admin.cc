@@ -78,21 +78,4 @@ absl::Status CreateTopics(const std::string& brokers, const std::vector<TopicSpe
   return status;
 }
 
-absl::StatusOr<std::map<std::string, int>> ListTopics(const std::string& brokers, absl::Duration timeout) {
-  auto rk = MakeHandle(brokers);
-  if (!rk.ok()) return rk.status();
-  const rd_kafka_metadata_t* metadata = nullptr;
-  const rd_kafka_resp_err_t err = rd_kafka_metadata(rk->get(), 1, nullptr, &metadata,
-                                                    static_cast<int>(absl::ToInt64Milliseconds(timeout)));
-  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    return absl::UnavailableError(absl::StrCat("list topics on ", brokers, ": ", rd_kafka_err2str(err)));
-  }
-  std::map<std::string, int> topics;
-  for (int i = 0; i < metadata->topic_cnt; ++i) {
-    topics[metadata->topics[i].topic] = metadata->topics[i].partition_cnt;
-  }
-  rd_kafka_metadata_destroy(metadata);
-  return topics;
-}
-
 }  // namespace retention::kafka

@@ -1,4 +1,4 @@
-// Topic administration (librdkafka's Admin API): create topics, list them. Used by the
+// Topic administration (librdkafka's Admin API): create topics. Used by the
 // local tools and by tests that give each run its own topics.
 #pragma once
 
@@ -21,9 +21,5 @@ struct TopicSpec {
 // Creates the topics; one that already exists is not an error.
 absl::Status CreateTopics(const std::string& brokers, const std::vector<TopicSpec>& topics,
                           absl::Duration timeout);
-
-// Partition count per topic name, for every topic on the cluster.
-absl::StatusOr<std::map<std::string, int>> ListTopics(const std::string& brokers,
-                                                      absl::Duration timeout);
 
 }  // namespace retention::kafka

@@ -1,6 +1,5 @@
 #include "libs/kafka/consumer.h"
 
-#include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafkacpp.h>
 
 #include <algorithm>
@@ -9,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "libs/kafka/internal/conf.h"
+#include "libs/kafka/internal/message.h"
 #include "libs/log/log.h"
 
 namespace retention::kafka {
@@ -132,25 +132,7 @@ absl::StatusOr<std::vector<ConsumedRecord>> KafkaConsumer::PollBatch(size_t max_
       broker_error = internal::FromCode(msg->err(), absl::StrCat("consume: ", msg->errstr()));
       break;
     }
-    ConsumedRecord& r = batch.emplace_back();
-    r.topic = msg->topic_name();
-    r.partition = msg->partition();
-    r.offset = msg->offset();
-    if (msg->key() != nullptr) r.key = *msg->key();
-    r.value.assign(static_cast<const char*>(msg->payload()), msg->len());
-    r.timestamp_ms = msg->timestamp().timestamp;
-    // The C API reads headers in place; the C++ one copies each into a temporary.
-    rd_kafka_headers_t* headers = nullptr;
-    if (rd_kafka_message_headers(static_cast<rd_kafka_message_t*>(msg->c_ptr()), &headers) ==
-        RD_KAFKA_RESP_ERR_NO_ERROR) {
-      const char* name = nullptr;
-      const void* value = nullptr;
-      size_t size = 0;
-      for (size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
-           ++i) {
-        r.headers.push_back({name, value == nullptr ? std::string() : std::string(static_cast<const char*>(value), size)});
-      }
-    }
+    ConsumedRecord& r = batch.emplace_back(internal::ToRecord(*msg));
     positions_[{r.topic, r.partition}] = r.offset + 1;
   }
   if (!revoked_in_poll_.empty()) {
@@ -221,12 +203,6 @@ int64_t KafkaConsumer::Lag() {
     if (high > from) lag += high - from;
   }
   return lag;
-}
-
-std::vector<TopicPartitionOffset> KafkaConsumer::Assignment() const {
-  std::vector<TopicPartitionOffset> out;
-  for (const auto& [tp, next] : positions_) out.push_back({tp.first, tp.second, next});
-  return out;
 }
 
 }  // namespace retention::kafka

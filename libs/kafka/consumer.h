@@ -80,8 +80,6 @@ class KafkaConsumer {
   // broker's last fetch response (no round trip).
   int64_t Lag();
 
-  std::vector<TopicPartitionOffset> Assignment() const;
-
   // Leaves the group cleanly (revokes partitions, so that others take over at once).
   void Close();
 

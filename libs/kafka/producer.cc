@@ -180,9 +180,4 @@ absl::Status KafkaProducer::AbortTransaction(absl::Duration timeout) {
       "abort transaction");
 }
 
-absl::Status KafkaProducer::Flush(absl::Duration timeout) {
-  return internal::FromCode(producer_->flush(static_cast<int>(absl::ToInt64Milliseconds(timeout))),
-                            "flush");
-}
-
 }  // namespace retention::kafka

@@ -62,9 +62,6 @@ class KafkaProducer {
   absl::Status CommitTransaction(absl::Duration timeout);
   absl::Status AbortTransaction(absl::Duration timeout);
 
-  // Waits until every enqueued record is delivered or failed.
-  absl::Status Flush(absl::Duration timeout);
-
  private:
   KafkaProducer() = default;
 

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "libs/kafka/internal/message.h"
 
 namespace retention::kafka {
 
@@ -54,18 +55,7 @@ absl::StatusOr<std::vector<ConsumedRecord>> ReadTopicToEnd(const std::string& br
     }
     if (msg->err() != RdKafka::ERR_NO_ERROR) continue;
     at_end.erase(msg->partition());
-    ConsumedRecord& r = out.emplace_back();
-    r.topic = msg->topic_name();
-    r.partition = msg->partition();
-    r.offset = msg->offset();
-    if (msg->key() != nullptr) r.key = *msg->key();
-    r.value.assign(static_cast<const char*>(msg->payload()), msg->len());
-    r.timestamp_ms = msg->timestamp().timestamp;
-    if (RdKafka::Headers* headers = msg->headers()) {
-      for (const auto& h : headers->get_all()) {
-        r.headers.push_back({h.key(), std::string(static_cast<const char*>(h.value()), h.value_size())});
-      }
-    }
+    out.push_back(internal::ToRecord(*msg));
   }
   RdKafka::TopicPartition::destroy(partitions);
   consumer->close();

@@ -6,7 +6,6 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "libs/log/log.h"
-#include "libs/status/grpc_status.h"
 
 namespace retention::ingest {
 namespace {
