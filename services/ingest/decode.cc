@@ -86,6 +86,9 @@ std::optional<Rejection> ValidatePayload(const InteractionEvent& e) {
         return Missing("win_loss.outcome");
       }
       return std::nullopt;
+    case InteractionEvent::kAccountProfile:
+      if (e.account_profile().plan().empty()) return Missing("account_profile.plan");
+      return CheckRange("account_profile.strategic_importance", e.account_profile().strategic_importance(), 0, 10);
     case InteractionEvent::PAYLOAD_NOT_SET:
       break;
   }

@@ -102,6 +102,19 @@ TEST(Validate, FutureSkewIsAllowedUpToTheLimit) {
   EXPECT_EQ(Validate(e, settings, kNow)->reason, v1::FUTURE_TIMESTAMP);
 }
 
+TEST(Validate, AccountProfileNeedsAPlanAndImportanceInRange) {
+  v1::InteractionEvent e = ValidSurvey(8);
+  e.mutable_account_profile()->set_industry("fintech");
+  ASSERT_TRUE(Validate(e, IngestSettings{}, kNow).has_value());
+  EXPECT_EQ(Validate(e, IngestSettings{}, kNow)->detail, "account_profile.plan is required");
+  e.mutable_account_profile()->set_plan("enterprise");
+  e.mutable_account_profile()->set_strategic_importance(11);
+  ASSERT_TRUE(Validate(e, IngestSettings{}, kNow).has_value());
+  EXPECT_EQ(Validate(e, IngestSettings{}, kNow)->reason, v1::OUT_OF_RANGE);
+  e.mutable_account_profile()->set_strategic_importance(10);
+  EXPECT_FALSE(Validate(e, IngestSettings{}, kNow).has_value());
+}
+
 TEST(Validate, PayloadKindsAreRequired) {
   v1::InteractionEvent e = ValidSurvey(8);
   e.mutable_contract_billing()->set_arr(1000);
