@@ -31,13 +31,13 @@ grpc::Status IngestGrpcService::Submit(grpc::ServerContext* context, const v1::S
     output = ingestor_->ProcessSubmitted(events, NewCallId(), absl::Now());
   }
   if (!output.ok()) {
-    metrics_->DependencyError("redis");
+    dependencies_->Report("redis", output.status());
     return grpc::Status(grpc::StatusCode::UNAVAILABLE,
                         absl::StrCat("de-duplication store unavailable: ", output.status().message()));
   }
   if (!output->records.empty()) {
     if (absl::Status published = producer_->ProduceAndWait(output->records, publish_timeout_); !published.ok()) {
-      metrics_->DependencyError("kafka");
+      dependencies_->Report("kafka", published);
       {
         // Free the ids again so that the caller's retry is not taken for a repeat.
         std::lock_guard<std::mutex> lock(mu_);

@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "absl/time/time.h"
+#include "libs/health/dependency_health.h"
 #include "libs/kafka/producer.h"
 #include "retention/v1/ingest_service.grpc.pb.h"
 #include "services/ingest/ingestor.h"
@@ -22,8 +23,12 @@ class IngestGrpcService final : public v1::IngestService::Service {
   // `ingestor` (with its own dedupe store and Redis connection) is used under a lock;
   // `producer` is an idempotent, non-transactional producer.
   IngestGrpcService(Ingestor* ingestor, kafka::KafkaProducer* producer, IngestMetrics* metrics,
-                    absl::Duration publish_timeout)
-      : ingestor_(ingestor), producer_(producer), metrics_(metrics), publish_timeout_(publish_timeout) {}
+                    health_check::DependencyHealth* dependencies, absl::Duration publish_timeout)
+      : ingestor_(ingestor),
+        producer_(producer),
+        metrics_(metrics),
+        dependencies_(dependencies),
+        publish_timeout_(publish_timeout) {}
 
   grpc::Status Submit(grpc::ServerContext* context, const v1::SubmitRequest* request,
                       v1::SubmitResponse* response) override;
@@ -33,6 +38,7 @@ class IngestGrpcService final : public v1::IngestService::Service {
   Ingestor* ingestor_;
   kafka::KafkaProducer* producer_;
   IngestMetrics* metrics_;
+  health_check::DependencyHealth* dependencies_;
   absl::Duration publish_timeout_;
 };
 

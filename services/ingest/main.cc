@@ -13,6 +13,7 @@
 #include "libs/config/common_flags.h"
 #include "libs/config/flags.h"
 #include "libs/grpc/grpc_server.h"
+#include "libs/health/dependency_health.h"
 #include "libs/log/log.h"
 #include "libs/metrics/metrics_server.h"
 #include "libs/redis/redis_client.h"
@@ -90,6 +91,7 @@ int main(int argc, char** argv) {
 
   auto registry = std::make_shared<prometheus::Registry>();
   ingest::IngestMetrics metrics(*registry);
+  health_check::DependencyHealth dependencies(*registry, "retention_ingest", {"kafka", "redis"});
   auto metrics_server = metrics::MetricsServer::Start(common->metrics_port, registry);
   if (!metrics_server.ok()) config::ExitOnStartupError("ingest", metrics_server.status());
 
@@ -125,9 +127,7 @@ int main(int argc, char** argv) {
   ingest::IngestPipeline pipeline(
       pipeline_settings, &pipeline_ingestor,
       [&] { return kafka::KafkaProducer::Create(txn_options, common->startup_timeout); }, &metrics,
-      [&server](bool healthy) {
-        if (server) server->SetServing(healthy);
-      });
+      &dependencies);
   if (auto s = pipeline.Init(); !s.ok()) config::ExitOnStartupError("ingest", s);
   // Batches of revoked partitions commit before the partitions move to another replica.
   consumer_options.on_revoked = [&pipeline](const std::vector<kafka::TopicPartitionOffset>&) {
@@ -142,11 +142,13 @@ int main(int argc, char** argv) {
   if (!submit_producer.ok()) config::ExitOnStartupError("ingest", submit_producer.status());
   ingest::RedisDedupeStore grpc_dedupe(&grpc_redis, settings->dedupe_window);
   ingest::Ingestor grpc_ingestor(*settings, &grpc_dedupe);
-  ingest::IngestGrpcService service(&grpc_ingestor, submit_producer->get(), &metrics, absl::Seconds(30));
+  ingest::IngestGrpcService service(&grpc_ingestor, submit_producer->get(), &metrics, &dependencies,
+                                    absl::Seconds(30));
   auto started = grpc_server::GrpcServer::Start(common->grpc_port, {&service}, {"retention.v1.IngestService"});
   if (!started.ok()) config::ExitOnStartupError("ingest", started.status());
   server = std::move(*started);
   server->SetServing(true);
+  dependencies.OnChange([&server](bool healthy) { server->SetServing(healthy); });
 
   std::signal(SIGTERM, OnSignal);
   std::signal(SIGINT, OnSignal);

@@ -22,14 +22,6 @@ IngestMetrics::IngestMetrics(prometheus::Registry& registry)
                     .Name("retention_ingest_rejected_total")
                     .Help("Records refused, by reason (dead-lettered on the Kafka path)")
                     .Register(registry)),
-      up_(prometheus::BuildGauge()
-              .Name("retention_ingest_dependency_up")
-              .Help("1 if the last call to the dependency (kafka, redis) succeeded")
-              .Register(registry)),
-      errors_(prometheus::BuildCounter()
-                  .Name("retention_ingest_dependency_errors_total")
-                  .Help("Failed calls to a dependency (kafka, redis), each retried")
-                  .Register(registry)),
       phases_(prometheus::BuildHistogram()
                   .Name("retention_ingest_phase_seconds")
                   .Help("Time per batch in each phase: process (decode, validate, Redis), publish (transaction)")
@@ -37,12 +29,7 @@ IngestMetrics::IngestMetrics(prometheus::Registry& registry)
       batch_seconds_(&metrics::AddLatencyHistogram(registry, "retention_ingest_batch_seconds",
                                                    "Time from poll to committed transaction, per batch")),
       consumer_lag_(&metrics::AddGauge(registry, "retention_ingest_consumer_lag",
-                                       "Raw-topic records not yet read, over assigned partitions")) {
-  for (const char* dependency : {"kafka", "redis"}) {
-    up_.Add({{"dependency", dependency}}).Set(1);
-    errors_.Add({{"dependency", dependency}});
-  }
-}
+                                       "Raw-topic records not yet read, over assigned partitions")) {}
 
 void IngestMetrics::Add(const std::string& path, const IngestCounts& counts) {
   in_.Add({{"path", path}}).Increment(static_cast<double>(counts.in));
@@ -57,12 +44,5 @@ prometheus::Histogram& IngestMetrics::phase_seconds(const std::string& phase) {
   return phases_.Add({{"phase", phase}}, metrics::LatencyBuckets());
 }
 
-void IngestMetrics::SetDependencyUp(const std::string& dependency, bool up) {
-  up_.Add({{"dependency", dependency}}).Set(up ? 1 : 0);
-}
-
-void IngestMetrics::DependencyError(const std::string& dependency) {
-  errors_.Add({{"dependency", dependency}}).Increment();
-}
 
 }  // namespace retention::ingest

@@ -19,8 +19,6 @@ class IngestMetrics {
 
   // Adds a committed batch's counts; `path` is "kafka" or "grpc".
   void Add(const std::string& path, const IngestCounts& counts);
-  void SetDependencyUp(const std::string& dependency, bool up);
-  void DependencyError(const std::string& dependency);
 
   prometheus::Histogram& batch_seconds() { return *batch_seconds_; }
   // Time per batch in one phase: "process" (decode, validate, Redis) or "publish" (transaction).
@@ -33,8 +31,6 @@ class IngestMetrics {
   prometheus::Family<prometheus::Counter>& out_;
   prometheus::Family<prometheus::Counter>& duplicates_;
   prometheus::Family<prometheus::Counter>& rejected_;
-  prometheus::Family<prometheus::Gauge>& up_;
-  prometheus::Family<prometheus::Counter>& errors_;
   prometheus::Family<prometheus::Histogram>& phases_;
   prometheus::Histogram* batch_seconds_;
   prometheus::Gauge* consumer_lag_;

@@ -10,12 +10,12 @@
 namespace retention::ingest {
 
 IngestPipeline::IngestPipeline(PipelineSettings settings, Ingestor* ingestor, ProducerFactory make_producer,
-                               IngestMetrics* metrics, std::function<void(bool healthy)> on_health)
+                               IngestMetrics* metrics, health_check::DependencyHealth* dependencies)
     : settings_(settings),
       ingestor_(ingestor),
       make_producer_(std::move(make_producer)),
       metrics_(metrics),
-      on_health_(std::move(on_health)) {}
+      dependencies_(dependencies) {}
 
 IngestPipeline::~IngestPipeline() = default;
 
@@ -24,26 +24,6 @@ absl::Status IngestPipeline::Init() {
   if (!producer.ok()) return producer.status();
   producer_ = std::move(*producer);
   return absl::OkStatus();
-}
-
-void IngestPipeline::SetHealth(const std::string& dependency, bool ok, const absl::Status& error) {
-  absl::MutexLock lock(&health_mu_);
-  bool& flag = dependency == "kafka" ? kafka_ok_ : redis_ok_;
-  if (!ok) {
-    metrics_->DependencyError(dependency);
-    // At most one line per dependency every 10 s while it stays down.
-    absl::Time& last = last_warning_[dependency];
-    if (flag || absl::Now() - last > absl::Seconds(10)) {
-      last = absl::Now();
-      LOG_WARN("dependency failed; retrying").Field("dependency", dependency).Field("error", error.ToString());
-    }
-  } else if (!flag) {
-    LOG_INFO("dependency recovered").Field("dependency", dependency);
-  }
-  if (flag == ok) return;
-  flag = ok;
-  metrics_->SetDependencyUp(dependency, ok);
-  if (on_health_) on_health_(kafka_ok_ && redis_ok_);
 }
 
 namespace {
@@ -95,7 +75,7 @@ void IngestPipeline::PublishWithRetry(kafka::KafkaConsumer& consumer, const std:
     const absl::Status published = Publish(consumer, batches);
     metrics_->phase_seconds("publish").Observe(absl::ToDoubleSeconds(absl::Now() - start));
     if (published.ok()) {
-      SetHealth("kafka", true, absl::OkStatus());
+      dependencies_->Report("kafka", absl::OkStatus());
       const absl::Time committed = absl::Now();
       for (const Pending& pending : batches) {
         metrics_->Add("kafka", pending.output.counts);
@@ -103,7 +83,7 @@ void IngestPipeline::PublishWithRetry(kafka::KafkaConsumer& consumer, const std:
       }
       return;
     }
-    SetHealth("kafka", false, published);
+    dependencies_->Report("kafka", published);
     if (absl::IsInternal(published)) {
       // Fatal for this producer (e.g. fenced): make a new one, which aborts what the old
       // one left open, and publish the batch again. If the partitions were taken from
@@ -115,7 +95,7 @@ void IngestPipeline::PublishWithRetry(kafka::KafkaConsumer& consumer, const std:
         if (producer.ok()) {
           producer_ = std::move(*producer);
         } else {
-          SetHealth("kafka", false, producer.status());
+          dependencies_->Report("kafka", producer.status());
           if (!backoff.Wait(stop)) return;
         }
       }
@@ -123,7 +103,7 @@ void IngestPipeline::PublishWithRetry(kafka::KafkaConsumer& consumer, const std:
     }
     for (absl::Status aborted = producer_->AbortTransaction(settings_.kafka_call_timeout); !aborted.ok();
          aborted = producer_->AbortTransaction(settings_.kafka_call_timeout)) {
-      SetHealth("kafka", false, aborted);
+      dependencies_->Report("kafka", aborted);
       if (absl::IsInternal(aborted) || !backoff.Wait(stop)) break;
     }
     // Nothing of an unfinished batch is committed: on stop it is read again later.
@@ -172,22 +152,14 @@ void IngestPipeline::Run(kafka::KafkaConsumer& consumer, const std::atomic<bool>
     const absl::Time polled_at = absl::Now();
     metrics_->consumer_lag().Set(static_cast<double>(consumer.Lag()));
     if (!batch.ok()) {
-      SetHealth("kafka", false, batch.status());
+      dependencies_->Report("kafka", batch.status());
       poll_backoff.Wait(stop);
       continue;
     }
     poll_backoff.Reset();
     if (batch->empty()) {
-      bool kafka_ok;
-      {
-        absl::MutexLock lock(&health_mu_);
-        kafka_ok = kafka_ok_;
-      }
       // Idle after an outage: only a broker's answer shows that Kafka is back.
-      if (!kafka_ok) {
-        const absl::Status probe = consumer.CheckBrokers(absl::Seconds(2));
-        SetHealth("kafka", probe.ok(), probe);
-      }
+      if (!dependencies_->up("kafka")) dependencies_->Report("kafka", consumer.CheckBrokers(absl::Seconds(2)));
       continue;
     }
     // Claims are keyed by record position, so processing a batch again is harmless.
@@ -198,10 +170,10 @@ void IngestPipeline::Run(kafka::KafkaConsumer& consumer, const std::atomic<bool>
       auto processed = ingestor_->ProcessRecords(*batch, start);
       metrics_->phase_seconds("process").Observe(absl::ToDoubleSeconds(absl::Now() - start));
       if (processed.ok()) {
-        SetHealth("redis", true, absl::OkStatus());
+        dependencies_->Report("redis", absl::OkStatus());
         output = std::move(*processed);
       } else {
-        SetHealth("redis", false, processed.status());
+        dependencies_->Report("redis", processed.status());
         if (!backoff.Wait(stop)) break;  // uncommitted: the batch is read again later
       }
     }

@@ -20,6 +20,7 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "libs/health/dependency_health.h"
 #include "libs/kafka/consumer.h"
 #include "libs/kafka/producer.h"
 #include "services/ingest/ingestor.h"
@@ -41,7 +42,7 @@ class IngestPipeline {
   using ProducerFactory = std::function<absl::StatusOr<std::unique_ptr<kafka::KafkaProducer>>()>;
 
   IngestPipeline(PipelineSettings settings, Ingestor* ingestor, ProducerFactory make_producer,
-                 IngestMetrics* metrics, std::function<void(bool healthy)> on_health);
+                 IngestMetrics* metrics, health_check::DependencyHealth* dependencies);
   ~IngestPipeline();
 
   // Creates the first producer; fails if Kafka is unreachable.
@@ -66,14 +67,13 @@ class IngestPipeline {
   void PublishWithRetry(kafka::KafkaConsumer& consumer, const std::vector<Pending>& batches,
                         const std::atomic<bool>& stop);
   absl::Status Publish(kafka::KafkaConsumer& consumer, const std::vector<Pending>& batches);
-  void SetHealth(const std::string& dependency, bool ok, const absl::Status& error);
 
   PipelineSettings settings_;
   Ingestor* ingestor_;
   ProducerFactory make_producer_;
   std::unique_ptr<kafka::KafkaProducer> producer_;  // publisher thread only, after Init
   IngestMetrics* metrics_;
-  std::function<void(bool)> on_health_;
+  health_check::DependencyHealth* dependencies_;
 
   absl::Mutex mu_;
   std::deque<Pending> queue_ ABSL_GUARDED_BY(mu_);  // handed over, not yet taken
@@ -82,11 +82,6 @@ class IngestPipeline {
   std::vector<Pending> done_ ABSL_GUARDED_BY(mu_);
   bool publishing_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;      // no more batches will come
-
-  absl::Mutex health_mu_;
-  std::map<std::string, absl::Time> last_warning_ ABSL_GUARDED_BY(health_mu_);
-  bool kafka_ok_ ABSL_GUARDED_BY(health_mu_) = true;
-  bool redis_ok_ ABSL_GUARDED_BY(health_mu_) = true;
 };
 
 }  // namespace retention::ingest
