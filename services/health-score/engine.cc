@@ -115,6 +115,8 @@ absl::StatusOr<BatchResult> HealthEngine::Process(const std::vector<kafka::Consu
       state.set_published_score(health.score());
       state.set_published_band(health.band());
       state.set_published_stage(health.loyalty_stage());
+      result.trigger_received_at.push_back(absl::FromUnixSeconds(event.received_at().seconds()) +
+                                           absl::Nanoseconds(event.received_at().nanos()));
       result.signals.push_back({settings_.health_topic, state.account_id(), signal.SerializeAsString(),
                                 {{"content-type", "application/x-protobuf"}, {"signal-id", signal.signal_id()}}});
     }

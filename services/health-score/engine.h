@@ -31,6 +31,7 @@ std::string SignalId(const std::string& account_id, const std::string& event_id,
 
 struct BatchResult {
   std::vector<kafka::OutgoingRecord> signals;  // for the health topic, in event order
+  std::vector<absl::Time> trigger_received_at;  // ingest's received_at of each signal's event
   std::vector<healthscore::AccountState> states;  // accounts changed by the batch
   std::vector<v1::AccountHealth> summaries;       // their health, without components
   int64_t applied = 0;      // events folded in
