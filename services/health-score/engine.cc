@@ -49,14 +49,15 @@ v1::AccountHealth Evaluate(const v1::ScorecardSet& scorecards, const healthscore
   h.set_scorecard_version(scorecards.version());
   h.mutable_as_of()->set_seconds(state.as_of_seconds());
   const v1::Scorecard& card = SelectScorecard(scorecards, state.plan(), state.size());
-  ScoreComponents(card, ComputeMeasures(state), &h);
+  const MeasureValues measures = ComputeMeasures(state);
+  ScoreComponents(card, measures, &h);
   if (override.has_value()) ApplyOverride(*override, now, &h);
   h.set_band(BandFor(scorecards, h.score()));
   std::optional<double> adoption;
   for (const v1::ComponentScore& c : h.components()) {
     if (c.component() == v1::PRODUCT_ADOPTION && c.has_data()) adoption = c.score();
   }
-  const auto [stage, why] = LoyaltyFor(LoyaltyInputsFrom(state, adoption));
+  const auto [stage, why] = LoyaltyFor(LoyaltyInputsFrom(state, measures, adoption));
   h.set_loyalty_stage(stage);
   h.set_loyalty_reason(why);
   const DailyScores daily(state.daily_scores().begin(), state.daily_scores().end());

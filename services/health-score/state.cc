@@ -238,11 +238,10 @@ MeasureValues ComputeMeasures(const AccountState& s) {
   return m;
 }
 
-LoyaltyInputs LoyaltyInputsFrom(const AccountState& s, std::optional<double> adoption) {
+LoyaltyInputs LoyaltyInputsFrom(const AccountState& s, const MeasureValues& measures, std::optional<double> adoption) {
   LoyaltyInputs in;
   if (s.has_nps()) in.nps = s.latest_nps();
-  const MeasureValues m = ComputeMeasures(s);
-  if (auto it = m.find(v1::CSAT_AVERAGE_90D); it != m.end()) in.csat = it->second;
+  if (auto it = measures.find(v1::CSAT_AVERAGE_90D); it != measures.end()) in.csat = it->second;
   in.adoption = adoption;
   const int64_t today = DayOf(s.as_of_seconds());
   in.advocacy_actions = static_cast<int>(

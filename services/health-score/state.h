@@ -21,7 +21,9 @@ bool ApplyEvent(const v1::InteractionEvent& event, int32_t partition, int64_t of
 // The measures the state has data for, as of its latest event.
 MeasureValues ComputeMeasures(const healthscore::AccountState& state);
 
-// Inputs of the loyalty stage; `adoption` is the PRODUCT_ADOPTION component's score.
-LoyaltyInputs LoyaltyInputsFrom(const healthscore::AccountState& state, std::optional<double> adoption);
+// Inputs of the loyalty stage from the state and its measures; `adoption` is the
+// PRODUCT_ADOPTION component's score.
+LoyaltyInputs LoyaltyInputsFrom(const healthscore::AccountState& state, const MeasureValues& measures,
+                                std::optional<double> adoption);
 
 }  // namespace retention::health
