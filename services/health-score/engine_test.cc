@@ -266,3 +266,30 @@ TEST(AccountState, DaysOutsideTheWindowAreDropped) {
 
 }  // namespace
 }  // namespace retention::health
+
+namespace retention::health {
+namespace {
+
+TEST(HealthEngine, APromoterWhoWroteAReviewIsAChampionAndOneWhoDidNotIsNot) {
+  InMemoryHealthStore store;
+  HealthEngine engine({ShippedScorecards(), "health"}, &store);
+  History h("acme");
+  h.Add(1).mutable_survey_response()->set_nps(9);
+  for (int day = 0; day <= 6; ++day) h.Usage(day, 42, {"reports", "api", "alerts"});
+  auto r = engine.Process(h.Records(), absl::Now());
+  ASSERT_TRUE(r.ok());
+  ASSERT_TRUE(store.Save(r->states, r->summaries).ok());
+  EXPECT_EQ(r->summaries[0].loyalty_stage(), v1::LIKE) << r->summaries[0].loyalty_reason();
+  const size_t before = h.size();
+  auto* review = h.Add(7).mutable_advocacy_action();
+  review->set_kind(v1::AdvocacyAction::REVIEW);
+  review->set_rating(5);
+  h.Add(8).mutable_advocacy_action()->set_kind(v1::AdvocacyAction::REFERENCE_CONSENT);  // consent is not advocacy
+  h.Usage(8, 42, {"reports", "api", "alerts"});
+  r = engine.Process(h.Records(before), absl::Now());
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->summaries[0].loyalty_stage(), v1::CHAMPION) << r->summaries[0].loyalty_reason();
+}
+
+}  // namespace
+}  // namespace retention::health

@@ -1,6 +1,7 @@
 #include "tools/retentionctl/commands.h"
 
 #include <google/protobuf/util/json_util.h>
+#include <grpcpp/grpcpp.h>
 
 #include <fstream>
 #include <map>
@@ -12,6 +13,7 @@
 #include "libs/kafka/producer.h"
 #include "libs/kafka/topic_reader.h"
 #include "retention/v1/dead_letter.pb.h"
+#include "retention/v1/health.grpc.pb.h"
 #include "retention/v1/interaction_event.pb.h"
 
 namespace retention::ctl {
@@ -122,6 +124,81 @@ absl::Status DeadLetters(const Options& options, std::ostream& out) {
     for (const auto& [reason, n] : by_reason) out << ", " << reason << " " << n;
     out << "\n";
   }
+  return absl::OkStatus();
+}
+
+namespace {
+
+absl::Status FromGrpc(const grpc::Status& status, absl::string_view what) {
+  if (status.ok()) return absl::OkStatus();
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                      absl::StrCat(what, ": ", status.error_message()));
+}
+
+}  // namespace
+
+absl::Status Health(const Options& options, const std::string& account, std::ostream& out) {
+  auto stub = v1::HealthService::NewStub(grpc::CreateChannel(options.health_addr, grpc::InsecureChannelCredentials()));
+  const auto deadline = std::chrono::system_clock::now() +
+                        std::chrono::milliseconds(absl::ToInt64Milliseconds(options.timeout));
+  if (!account.empty()) {
+    v1::GetHealthRequest request;
+    request.set_account_id(account);
+    v1::AccountHealth h;
+    grpc::ClientContext context;
+    context.set_deadline(deadline);
+    if (auto s = FromGrpc(stub->GetHealth(&context, request, &h), "GetHealth"); !s.ok()) return s;
+    if (options.json) {
+      out << ToJson(h) << "\n";
+      return absl::OkStatus();
+    }
+    out << absl::StrFormat("%s: %.1f %s, %s (%s), segment %s, scorecard %s\n", h.account_id(), h.score(),
+                           v1::HealthBand_Name(h.band()), v1::LoyaltyStage_Name(h.loyalty_stage()),
+                           h.loyalty_reason(), h.segment(), h.scorecard_version());
+    if (h.has_override()) {
+      out << absl::StrFormat("  override %.0f by %s: %s (computed %.1f)\n", h.override().score(),
+                             h.override().author(), h.override().reason(), h.computed_score());
+    }
+    out << absl::StrFormat("  %-18s %6s %7s %8s  %s\n", "COMPONENT", "SCORE", "WEIGHT", "POINTS", "MEASURES");
+    for (const v1::ComponentScore& c : h.components()) {
+      std::string measures;
+      for (const v1::MeasureScore& m : c.measures()) {
+        if (m.has_data()) absl::StrAppendFormat(&measures, "%s=%g ", v1::HealthMeasure_Name(m.measure()), m.value());
+      }
+      if (!c.has_data()) measures = c.note();
+      out << absl::StrFormat("  %-18s %6.1f %6.0f%% %8.1f  %s\n", v1::HealthComponent_Name(c.component()), c.score(),
+                             c.effective_weight() * 100, c.contribution(), measures);
+    }
+    for (const v1::Trend& t : h.trends()) {
+      if (t.has_data()) {
+        out << absl::StrFormat("  trend %dd: %+.1f points, %s\n", t.window_days(), t.change(),
+                               v1::TrendDirection_Name(t.direction()));
+      }
+    }
+    return absl::OkStatus();
+  }
+  v1::ListAccountsRequest request;
+  request.set_page_size(1000);
+  int shown = 0;
+  if (!options.json) out << absl::StrFormat("%-22s %6s %-7s %-13s %s\n", "ACCOUNT", "SCORE", "BAND", "STAGE", "SEGMENT");
+  while (true) {
+    v1::ListAccountsResponse response;
+    grpc::ClientContext context;
+    context.set_deadline(deadline);
+    if (auto s = FromGrpc(stub->ListAccounts(&context, request, &response), "ListAccounts"); !s.ok()) return s;
+    for (const v1::AccountHealth& h : response.accounts()) {
+      ++shown;
+      if (options.json) {
+        out << ToJson(h) << "\n";
+      } else {
+        out << absl::StrFormat("%-22s %6.1f %-7s %-13s %s\n", h.account_id(), h.score(), v1::HealthBand_Name(h.band()),
+                               v1::LoyaltyStage_Name(h.loyalty_stage()), h.segment());
+      }
+    }
+    if (response.next_page_token().empty()) break;
+    request.set_page_token(response.next_page_token());
+  }
+  if (!options.json) out << shown << " accounts\n";
   return absl::OkStatus();
 }
 

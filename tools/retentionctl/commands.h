@@ -17,6 +17,7 @@ struct Options {
   std::string format = "json";   // send: json (as written) or protobuf (encoded)
   std::string content_type;      // send: overrides the content-type header
   absl::Duration timeout = absl::Seconds(30);
+  std::string health_addr = "127.0.0.1:50052";  // health: the HealthService
 };
 
 // send FILE: every non-empty line not starting with '#' is one JSON InteractionEvent
@@ -29,5 +30,9 @@ absl::Status Tail(const Options& options, std::ostream& out);
 // dlq: the dead-letter topic: one row per record (reason, detail, event id, where it
 // came from) and the count per reason.
 absl::Status DeadLetters(const Options& options, std::ostream& out);
+
+// health [ACCOUNT]: one account's health with its explanation, or, without ACCOUNT,
+// every account by score (most at risk first).
+absl::Status Health(const Options& options, const std::string& account, std::ostream& out);
 
 }  // namespace retention::ctl

@@ -14,7 +14,8 @@ ABSL_FLAG(std::string, topic, "", "Topic (default per command: send -> retention
 ABSL_FLAG(bool, json, false, "Print JSON lines instead of a table");
 ABSL_FLAG(std::string, format, "json", "send: json (each line as written) or protobuf (encoded)");
 ABSL_FLAG(std::string, content_type, "", "send: content-type header to use instead of the format's");
-ABSL_FLAG(absl::Duration, timeout, absl::Seconds(30), "How long to wait for Kafka");
+ABSL_FLAG(absl::Duration, timeout, absl::Seconds(30), "How long to wait for Kafka or a service");
+ABSL_FLAG(std::string, health_addr, "127.0.0.1:50052", "health: host:port of the HealthService");
 
 namespace {
 
@@ -26,8 +27,11 @@ commands:
   send FILE   publish the JSON events in FILE (one per line) to the raw topic
   tail        print a topic from its beginning to its end, decoded
   dlq         list the dead-letter topic with each record's reason, and counts
+  health [ACCOUNT]
+              one account's health and why, or every account by score
 
-flags: --brokers, --topic, --json, --format, --content_type, --timeout (see --helpfull))";
+flags: --brokers, --topic, --json, --format, --content_type, --timeout, --health_addr
+(see --helpfull))";
 
 }  // namespace
 
@@ -50,6 +54,7 @@ int main(int argc, char** argv) {
   options.format = absl::GetFlag(FLAGS_format);
   options.content_type = absl::GetFlag(FLAGS_content_type);
   options.timeout = absl::GetFlag(FLAGS_timeout);
+  options.health_addr = absl::GetFlag(FLAGS_health_addr);
 
   absl::Status status;
   if (command == "send") {
@@ -65,6 +70,8 @@ int main(int argc, char** argv) {
   } else if (command == "dlq") {
     if (options.topic.empty()) options.topic = "retention.interactions.dlq";
     status = retention::ctl::DeadLetters(options, std::cout);
+  } else if (command == "health") {
+    status = retention::ctl::Health(options, args.size() > 2 ? args[2] : "", std::cout);
   } else {
     std::cerr << "retentionctl: unknown command '" << command << "'\n\n" << kUsage << "\n";
     return 2;
