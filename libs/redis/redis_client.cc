@@ -62,6 +62,16 @@ absl::Status RedisClient::Connect() {
   return EnsureConnected();
 }
 
+absl::Status RedisClient::ConnectWithin(absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  absl::Status status = Connect();
+  while (!status.ok() && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(200));
+    status = Connect();
+  }
+  return status;
+}
+
 absl::Status RedisClient::EnsureConnected() {
   if (context_ != nullptr) return absl::OkStatus();
   const absl::Time now = absl::Now();

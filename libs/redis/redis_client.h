@@ -70,6 +70,8 @@ class RedisClient {
 
   // Connects now; for start-up checks ("is Redis there?").
   absl::Status Connect();
+  // Tries to connect until it succeeds or `timeout` passes (start-up).
+  absl::Status ConnectWithin(absl::Duration timeout);
 
   // Sends all commands in one round trip and returns one reply per command. A Redis
   // error reply to one command is a Reply of type kError, not a failed call; a failed

@@ -3,20 +3,13 @@
 #include <cmath>
 
 #include "absl/strings/str_format.h"
+#include "libs/proto/time_util.h"
 #include "services/health-score/scorecard.h"
 #include "services/health-score/scoring.h"
 #include "services/health-score/state.h"
 
 namespace retention::health {
 namespace {
-
-google::protobuf::Timestamp ToProto(absl::Time t) {
-  google::protobuf::Timestamp ts;
-  const int64_t nanos = absl::ToUnixNanos(t);
-  ts.set_seconds(nanos / 1'000'000'000);
-  ts.set_nanos(static_cast<int32_t>(nanos % 1'000'000'000));
-  return ts;
-}
 
 // FNV-1a: a hash whose value is fixed by its definition, not by the library.
 uint64_t Fnv1a(const std::string& text) {
@@ -110,14 +103,13 @@ absl::StatusOr<BatchResult> HealthEngine::Process(const std::vector<kafka::Consu
       signal.set_previous_band(state.published_band());
       signal.set_previous_stage(state.published_stage());
       signal.set_trigger_event_id(event.event_id());
-      *signal.mutable_published_at() = ToProto(now);
+      *signal.mutable_published_at() = proto::ToTimestamp(now);
       *signal.mutable_health() = health;
       state.set_published(true);
       state.set_published_score(health.score());
       state.set_published_band(health.band());
       state.set_published_stage(health.loyalty_stage());
-      result.trigger_received_at.push_back(absl::FromUnixSeconds(event.received_at().seconds()) +
-                                           absl::Nanoseconds(event.received_at().nanos()));
+      result.trigger_received_at.push_back(proto::FromTimestamp(event.received_at()));
       result.signals.push_back({settings_.health_topic, state.account_id(), signal.SerializeAsString(),
                                 {{"content-type", "application/x-protobuf"}, {"signal-id", signal.signal_id()}}});
     }

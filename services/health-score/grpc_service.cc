@@ -3,6 +3,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "libs/proto/time_util.h"
 
 namespace retention::health {
 namespace {
@@ -96,7 +97,7 @@ grpc::Status HealthGrpcService::SetOverride(grpc::ServerContext*, const v1::SetO
   if (request->reason().empty()) return Invalid("reason is required");
   if (request->author().empty()) return Invalid("author is required");
   const absl::Time now = absl::Now();
-  if (absl::FromUnixSeconds(request->expires_at().seconds()) <= now) {
+  if (proto::FromTimestamp(request->expires_at()) <= now) {
     return Invalid("expires_at must be in the future");
   }
   v1::AccountHealth current;

@@ -1,7 +1,5 @@
 // health-score: real-time, explainable account health from retention.interactions.v1,
 // published to retention.health.v1 and served over gRPC. This file only wires the parts.
-#include <csignal>
-
 #include <atomic>
 #include <memory>
 #include <thread>
@@ -11,6 +9,7 @@
 #include "absl/time/clock.h"
 #include "libs/config/common_flags.h"
 #include "libs/config/flags.h"
+#include "libs/config/shutdown.h"
 #include "libs/grpc/grpc_server.h"
 #include "libs/health/dependency_health.h"
 #include "libs/log/log.h"
@@ -31,29 +30,12 @@ ABSL_FLAG(std::string, group_id, "retention-health-score", "Kafka consumer group
 ABSL_FLAG(int, max_batch, 2000, "Most events processed in one batch (one Redis round trip each way)");
 ABSL_FLAG(absl::Duration, poll_wait, absl::Milliseconds(100), "How long a poll waits for a first record");
 
-namespace {
-
-std::atomic<bool> stop_requested{false};
-
-void OnSignal(int) { stop_requested = true; }
-
-absl::Status ConnectRedis(retention::redis::RedisClient& redis, absl::Duration timeout) {
-  const absl::Time deadline = absl::Now() + timeout;
-  absl::Status status = redis.Connect();
-  while (!status.ok() && absl::Now() < deadline) {
-    absl::SleepFor(absl::Milliseconds(200));
-    status = redis.Connect();
-  }
-  return status;
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
   using namespace retention;
   config::ParseFlags(argc, argv,
                      "health-score: explainable account health from retention.interactions.v1.\n"
                      "Every flag --x can also be set by the environment variable RETENTION_X.");
+  const std::atomic<bool>& stop_requested = config::StopOnSignals();
   auto common = config::ReadCommonFlags();
   if (!common.ok()) config::ExitOnConfigError("health-score", common.status());
   if (absl::GetFlag(FLAGS_scorecard).empty()) {
@@ -76,7 +58,7 @@ int main(int argc, char** argv) {
   redis_options.port = common->redis.port;
   redis::RedisClient pipeline_redis(redis_options);
   redis::RedisClient grpc_redis(redis_options);
-  if (auto s = ConnectRedis(pipeline_redis, common->startup_timeout); !s.ok()) {
+  if (auto s = pipeline_redis.ConnectWithin(common->startup_timeout); !s.ok()) {
     config::ExitOnStartupError("health-score", s);
   }
 
@@ -130,8 +112,6 @@ int main(int argc, char** argv) {
   (*server)->SetServing(true);
   dependencies.OnChange([&server](bool healthy) { (*server)->SetServing(healthy); });
 
-  std::signal(SIGTERM, OnSignal);
-  std::signal(SIGINT, OnSignal);
   LOG_INFO("health-score ready")
       .Field("grpc_port", (*server)->port())
       .Field("metrics_port", (*metrics_server)->port())

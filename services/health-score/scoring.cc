@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "libs/proto/time_util.h"
 
 namespace retention::health {
 
@@ -65,9 +66,7 @@ v1::HealthBand BandFor(const v1::ScorecardSet& set, double score) {
 }
 
 void ApplyOverride(const v1::HealthOverride& override, absl::Time now, v1::AccountHealth* out) {
-  const absl::Time expires = absl::FromUnixSeconds(override.expires_at().seconds()) +
-                             absl::Nanoseconds(override.expires_at().nanos());
-  if (now >= expires) {
+  if (now >= proto::FromTimestamp(override.expires_at())) {
     out->clear_override();
     out->set_score(out->computed_score());
     return;

@@ -1,22 +1,9 @@
 #include "services/ingest/ingestor.h"
 
-#include <google/protobuf/util/time_util.h>
-
 #include "absl/strings/str_cat.h"
+#include "libs/proto/time_util.h"
 
 namespace retention::ingest {
-namespace {
-
-google::protobuf::Timestamp ToProto(absl::Time t) {
-  google::protobuf::Timestamp ts;
-  const int64_t nanos = absl::ToUnixNanos(t);
-  ts.set_seconds(nanos / 1'000'000'000);
-  ts.set_nanos(static_cast<int32_t>(nanos % 1'000'000'000));
-  return ts;
-}
-
-}  // namespace
-
 int64_t IngestCounts::rejected_total() const {
   int64_t total = 0;
   for (const auto& [reason, n] : rejected) total += n;
@@ -24,7 +11,7 @@ int64_t IngestCounts::rejected_total() const {
 }
 
 kafka::OutgoingRecord Ingestor::Canonical(v1::InteractionEvent& event, absl::Time now) const {
-  *event.mutable_received_at() = ToProto(now);
+  *event.mutable_received_at() = proto::ToTimestamp(now);
   kafka::OutgoingRecord out;
   out.topic = settings_.v1_topic;
   out.key = event.account_id();
@@ -48,7 +35,7 @@ kafka::OutgoingRecord Ingestor::DeadLettered(const kafka::ConsumedRecord& record
   letter.set_source_topic(record.topic);
   letter.set_source_partition(record.partition);
   letter.set_source_offset(record.offset);
-  *letter.mutable_rejected_at() = ToProto(now);
+  *letter.mutable_rejected_at() = proto::ToTimestamp(now);
   letter.set_event_id(decoded.event_id);
   kafka::OutgoingRecord out;
   out.topic = settings_.dlq_topic;

@@ -1,8 +1,6 @@
 // ingest: validates, de-duplicates and canonicalises customer interaction events from
 // retention.interactions.raw (and over gRPC) onto retention.interactions.v1, with every
 // refused record on retention.interactions.dlq. This file only wires the parts.
-#include <csignal>
-
 #include <atomic>
 #include <memory>
 #include <thread>
@@ -12,6 +10,7 @@
 #include "absl/time/clock.h"
 #include "libs/config/common_flags.h"
 #include "libs/config/flags.h"
+#include "libs/config/shutdown.h"
 #include "libs/grpc/grpc_server.h"
 #include "libs/health/dependency_health.h"
 #include "libs/log/log.h"
@@ -34,10 +33,6 @@ ABSL_FLAG(int, max_batch, 5000, "Most records processed in one batch (one Redis 
 ABSL_FLAG(absl::Duration, poll_wait, absl::Milliseconds(100), "How long a poll waits for a first record");
 
 namespace {
-
-std::atomic<bool> stop_requested{false};
-
-void OnSignal(int) { stop_requested = true; }
 
 absl::StatusOr<retention::ingest::IngestSettings> ReadIngestFlags() {
   retention::ingest::IngestSettings s;
@@ -66,17 +61,6 @@ absl::StatusOr<retention::ingest::IngestSettings> ReadIngestFlags() {
   return s;
 }
 
-// Waits for Redis up to the start-up timeout.
-absl::Status ConnectRedis(retention::redis::RedisClient& redis, absl::Duration timeout) {
-  const absl::Time deadline = absl::Now() + timeout;
-  absl::Status status = redis.Connect();
-  while (!status.ok() && absl::Now() < deadline) {
-    absl::SleepFor(absl::Milliseconds(200));
-    status = redis.Connect();
-  }
-  return status;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -84,6 +68,7 @@ int main(int argc, char** argv) {
   config::ParseFlags(argc, argv,
                      "ingest: validates and de-duplicates interaction events onto retention.interactions.v1.\n"
                      "Every flag --x can also be set by the environment variable RETENTION_X.");
+  const std::atomic<bool>& stop_requested = config::StopOnSignals();
   auto common = config::ReadCommonFlags();
   if (!common.ok()) config::ExitOnConfigError("ingest", common.status());
   auto settings = ReadIngestFlags();
@@ -100,7 +85,7 @@ int main(int argc, char** argv) {
   redis_options.port = common->redis.port;
   redis::RedisClient pipeline_redis(redis_options);
   redis::RedisClient grpc_redis(redis_options);
-  if (auto s = ConnectRedis(pipeline_redis, common->startup_timeout); !s.ok()) {
+  if (auto s = pipeline_redis.ConnectWithin(common->startup_timeout); !s.ok()) {
     config::ExitOnStartupError("ingest", s);
   }
 
@@ -150,8 +135,6 @@ int main(int argc, char** argv) {
   server->SetServing(true);
   dependencies.OnChange([&server](bool healthy) { server->SetServing(healthy); });
 
-  std::signal(SIGTERM, OnSignal);
-  std::signal(SIGINT, OnSignal);
   LOG_INFO("ingest ready")
       .Field("grpc_port", server->port())
       .Field("metrics_port", (*metrics_server)->port())
