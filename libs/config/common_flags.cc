@@ -63,4 +63,18 @@ absl::StatusOr<CommonSettings> ReadCommonFlags() {
   return settings;
 }
 
+redis::RedisOptions RedisOptionsFor(const CommonSettings& common) {
+  redis::RedisOptions options;
+  options.host = common.redis.host;
+  options.port = common.redis.port;
+  return options;
+}
+
+kafka::KafkaSettings KafkaSettingsFor(const CommonSettings& common, absl::string_view service) {
+  kafka::KafkaSettings settings;
+  settings.brokers = common.kafka_brokers;
+  settings.client_id = absl::StrCat(service, "-", common.instance_id);
+  return settings;
+}
+
 }  // namespace retention::config

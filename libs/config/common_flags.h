@@ -6,6 +6,8 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "libs/config/flags.h"
+#include "libs/kafka/settings.h"
+#include "libs/redis/redis_client.h"
 
 namespace retention::config {
 
@@ -20,5 +22,9 @@ struct CommonSettings {
 
 // Reads and checks the shared flags (after ParseFlags); also applies --log_level.
 absl::StatusOr<CommonSettings> ReadCommonFlags();
+
+// How `service` reaches Redis and Kafka, from the shared settings.
+redis::RedisOptions RedisOptionsFor(const CommonSettings& common);
+kafka::KafkaSettings KafkaSettingsFor(const CommonSettings& common, absl::string_view service);
 
 }  // namespace retention::config

@@ -80,18 +80,14 @@ int main(int argc, char** argv) {
   auto metrics_server = metrics::MetricsServer::Start(common->metrics_port, registry);
   if (!metrics_server.ok()) config::ExitOnStartupError("ingest", metrics_server.status());
 
-  redis::RedisOptions redis_options;
-  redis_options.host = common->redis.host;
-  redis_options.port = common->redis.port;
+  const redis::RedisOptions redis_options = config::RedisOptionsFor(*common);
   redis::RedisClient pipeline_redis(redis_options);
   redis::RedisClient grpc_redis(redis_options);
   if (auto s = pipeline_redis.ConnectWithin(common->startup_timeout); !s.ok()) {
     config::ExitOnStartupError("ingest", s);
   }
 
-  kafka::KafkaSettings kafka_settings;
-  kafka_settings.brokers = common->kafka_brokers;
-  kafka_settings.client_id = absl::StrCat("ingest-", common->instance_id);
+  const kafka::KafkaSettings kafka_settings = config::KafkaSettingsFor(*common, "ingest");
 
   kafka::ConsumerOptions consumer_options;
   consumer_options.kafka = kafka_settings;
