@@ -1,33 +1,17 @@
 #include "services/health-score/scorecard.h"
 
-#include <google/protobuf/io/tokenizer.h>
 #include <google/protobuf/text_format.h>
 
 #include <algorithm>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "libs/config/textproto.h"
 
 namespace retention::health {
 namespace {
 
 using google::protobuf::TextFormat;
-
-// Keeps the first syntax error with its position.
-class FirstError : public google::protobuf::io::ErrorCollector {
- public:
-  void AddError(int line, google::protobuf::io::ColumnNumber column, const std::string& message) override {
-    if (!message_.empty()) return;
-    line_ = line + 1;
-    column_ = column + 1;
-    message_ = message;
-  }
-  std::string message_;
-  int line_ = 0;
-  int column_ = 0;
-};
 
 // Checks what the syntax cannot say, naming the line of the offending field.
 class Checker {
@@ -121,15 +105,12 @@ class Checker {
     return absl::OkStatus();
   }
 
-  // 1-based line of a field, or `fallback` when unknown.
   static int Line(const TextFormat::ParseInfoTree* tree, const google::protobuf::FieldDescriptor* field,
                   int index = -1, int fallback = 1) {
-    if (tree == nullptr || field == nullptr) return fallback;
-    const auto location = tree->GetLocation(field, field->is_repeated() ? index : -1);
-    return location.line >= 0 ? location.line + 1 : fallback;
+    return config::LineOf(tree, field, index, fallback);
   }
   static int Line(const TextFormat::ParseInfoTree& tree, const google::protobuf::FieldDescriptor* field, int index = -1) {
-    return Line(&tree, field, index, 1);
+    return config::LineOf(&tree, field, index, 1);
   }
 
   absl::Status Error(int line, absl::string_view reason) const {
@@ -143,25 +124,16 @@ class Checker {
 
 absl::StatusOr<v1::ScorecardSet> ParseScorecardSet(const std::string& text, absl::string_view file_name) {
   v1::ScorecardSet set;
-  TextFormat::Parser parser;
-  FirstError errors;
   TextFormat::ParseInfoTree tree;
-  parser.RecordErrorsTo(&errors);
-  parser.WriteLocationsTo(&tree);
-  if (!parser.ParseFromString(text, &set)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(file_name, ":", errors.line_, ":", errors.column_, ": ", errors.message_));
-  }
+  if (auto s = config::ParseTextProto(text, file_name, &set, &tree); !s.ok()) return s;
   if (auto s = Checker(file_name).Check(set, tree); !s.ok()) return s;
   return set;
 }
 
 absl::StatusOr<v1::ScorecardSet> LoadScorecardSet(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot read the scorecard file"));
-  std::stringstream text;
-  text << in.rdbuf();
-  return ParseScorecardSet(text.str(), path);
+  auto text = config::ReadConfigFile(path);
+  if (!text.ok()) return text.status();
+  return ParseScorecardSet(*text, path);
 }
 
 const v1::Scorecard& SelectScorecard(const v1::ScorecardSet& set, absl::string_view plan, absl::string_view size) {
