@@ -11,9 +11,9 @@ namespace {
 // intercept -1; health (coef -1, mean 50, scale 25); escalations (coef 0.5, mean 0, scale 1).
 v1::ChurnModel Small() {
   auto model = ParseModel(R"(version: "t" intercept: -1
-    features { feature: HEALTH_SCORE coefficient: -1 mean: 50 scale: 25 }
-    features { feature: ESCALATIONS_90D coefficient: 0.5 mean: 0 scale: 1 }
-    features { feature: CHAMPION_LEFT_90D coefficient: 2 mean: 0 scale: 1 }
+    features { feature: CHURN_FEATURE_HEALTH_SCORE coefficient: -1 mean: 50 scale: 25 }
+    features { feature: CHURN_FEATURE_ESCALATIONS_90D coefficient: 0.5 mean: 0 scale: 1 }
+    features { feature: CHURN_FEATURE_CHAMPION_LEFT_90D coefficient: 2 mean: 0 scale: 1 }
     tiers { tier: LOW probability: 0 } tiers { tier: MEDIUM probability: 0.2 }
     tiers { tier: HIGH probability: 0.5 } tiers { tier: CRITICAL probability: 0.8 }
     publish_min_change: 0.05 top_drivers: 2 strategic_weight: 1)",
@@ -24,7 +24,7 @@ v1::ChurnModel Small() {
 
 TEST(Predict, IsTheLogisticOfTheScaledWeightedSum) {
   // log-odds = -1 + (-1)(25-50)/25 + 0.5(2-0)/1 = -1 + 1 + 1 = 1; p = 1/(1+e^-1) = 0.7311
-  const Prediction p = Predict(Small(), {{v1::HEALTH_SCORE, 25}, {v1::ESCALATIONS_90D, 2}});
+  const Prediction p = Predict(Small(), {{v1::CHURN_FEATURE_HEALTH_SCORE, 25}, {v1::CHURN_FEATURE_ESCALATIONS_90D, 2}});
   EXPECT_NEAR(p.log_odds, 1.0, 1e-12);
   EXPECT_NEAR(p.probability, 1.0 / (1.0 + std::exp(-1.0)), 1e-12);
   EXPECT_EQ(p.tier, v1::HIGH);
@@ -40,18 +40,18 @@ TEST(TopDrivers, AreThePositiveContributionsLargestFirstUpToTheLimit) {
   // Contributions: health +1.0 (score 25), escalations +1.5 (3), champion left +2 (1).
   const v1::ChurnModel model = Small();
   const Prediction p =
-      Predict(model, {{v1::HEALTH_SCORE, 25}, {v1::ESCALATIONS_90D, 3}, {v1::CHAMPION_LEFT_90D, 1}});
+      Predict(model, {{v1::CHURN_FEATURE_HEALTH_SCORE, 25}, {v1::CHURN_FEATURE_ESCALATIONS_90D, 3}, {v1::CHURN_FEATURE_CHAMPION_LEFT_90D, 1}});
   const auto drivers = TopDrivers(model, p);
   ASSERT_EQ(drivers.size(), 2u);
-  EXPECT_EQ(drivers[0].feature(), v1::CHAMPION_LEFT_90D);
+  EXPECT_EQ(drivers[0].feature(), v1::CHURN_FEATURE_CHAMPION_LEFT_90D);
   EXPECT_NEAR(drivers[0].contribution(), 2.0, 1e-12);
-  EXPECT_EQ(drivers[1].feature(), v1::ESCALATIONS_90D);
+  EXPECT_EQ(drivers[1].feature(), v1::CHURN_FEATURE_ESCALATIONS_90D);
   EXPECT_NEAR(drivers[1].contribution(), 1.5, 1e-12);
 }
 
 TEST(TopDrivers, AHealthyAccountHasNone) {
   const v1::ChurnModel model = Small();
-  EXPECT_TRUE(TopDrivers(model, Predict(model, {{v1::HEALTH_SCORE, 90}})).empty());
+  EXPECT_TRUE(TopDrivers(model, Predict(model, {{v1::CHURN_FEATURE_HEALTH_SCORE, 90}})).empty());
 }
 
 TEST(TierFor, EdgesBelongToTheHigherTier) {
@@ -88,23 +88,23 @@ TEST(LoadModel, TheShippedModelLoads) {
   ASSERT_TRUE(model.ok()) << model.status();
   EXPECT_EQ(model->version(), "churn-2026-11-a");
   // A healthy, engaged account is LOW; a silent one whose champion left with a detractor is HIGH or worse.
-  const auto healthy = Predict(*model, {{v1::HEALTH_SCORE, 85}, {v1::STAKEHOLDER_ROLES, 4}, {v1::DAYS_TO_RENEWAL, 300}});
+  const auto healthy = Predict(*model, {{v1::CHURN_FEATURE_HEALTH_SCORE, 85}, {v1::CHURN_FEATURE_STAKEHOLDER_ROLES, 4}, {v1::CHURN_FEATURE_DAYS_TO_RENEWAL, 300}});
   EXPECT_EQ(healthy.tier, v1::LOW) << healthy.probability;
-  const auto failing = Predict(*model, {{v1::HEALTH_SCORE, 25},
-                                        {v1::USAGE_CHANGE_30D, -0.6},
-                                        {v1::CHAMPION_LEFT_90D, 1},
-                                        {v1::NPS_DETRACTOR, 1},
-                                        {v1::DAYS_TO_RENEWAL, 60}});
+  const auto failing = Predict(*model, {{v1::CHURN_FEATURE_HEALTH_SCORE, 25},
+                                        {v1::CHURN_FEATURE_USAGE_CHANGE_30D, -0.6},
+                                        {v1::CHURN_FEATURE_CHAMPION_LEFT_90D, 1},
+                                        {v1::CHURN_FEATURE_NPS_DETRACTOR, 1},
+                                        {v1::CHURN_FEATURE_DAYS_TO_RENEWAL, 60}});
   EXPECT_GE(failing.tier, v1::HIGH) << failing.probability;
 }
 
 TEST(ParseModel, ErrorsNameTheLine) {
-  auto bad = ParseModel("version: \"x\"\nfeatures { feature: HEALTH_SCORE coefficient: 1 mean: 0 scale: 0 }\n"
+  auto bad = ParseModel("version: \"x\"\nfeatures { feature: CHURN_FEATURE_HEALTH_SCORE coefficient: 1 mean: 0 scale: 0 }\n"
                         "tiers { tier: LOW probability: 0 }\ntop_drivers: 1\n",
                         "m.textproto");
   ASSERT_FALSE(bad.ok());
-  EXPECT_EQ(bad.status().message(), "m.textproto:2: feature HEALTH_SCORE scale must be > 0, got 0");
-  auto tiers = ParseModel("version: \"x\"\nfeatures { feature: HEALTH_SCORE coefficient: 1 mean: 0 scale: 1 }\n"
+  EXPECT_EQ(bad.status().message(), "m.textproto:2: feature CHURN_FEATURE_HEALTH_SCORE scale must be > 0, got 0");
+  auto tiers = ParseModel("version: \"x\"\nfeatures { feature: CHURN_FEATURE_HEALTH_SCORE coefficient: 1 mean: 0 scale: 1 }\n"
                           "tiers { tier: LOW probability: 0 }\ntiers { tier: HIGH probability: 0 }\ntop_drivers: 1\n",
                           "m.textproto");
   ASSERT_FALSE(tiers.ok());
