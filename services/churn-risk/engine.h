@@ -1,0 +1,61 @@
+// churn-risk's logic: folds canonical events and health signals into account states,
+// predicts the risk after each one, and says which signals to publish (hysteresis). No
+// Kafka, no Redis: a ChurnStore gives and keeps the states.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "libs/kafka/record.h"
+#include "retention/v1/churn_risk.pb.h"
+#include "services/churn-risk/churn_state.pb.h"
+
+namespace retention::churn {
+
+class ChurnStore {
+ public:
+  virtual ~ChurnStore() = default;
+  // Every requested account appears in the result (a new state if never stored).
+  virtual absl::StatusOr<std::map<std::string, churnrisk::ChurnAccountState>> Load(
+      const std::vector<std::string>& accounts) = 0;
+  virtual absl::Status Save(const std::vector<churnrisk::ChurnAccountState>& states,
+                            const std::vector<v1::ChurnRisk>& risks) = 0;
+};
+
+struct EngineSettings {
+  v1::ChurnModel model;
+  std::string v1_topic = "retention.interactions.v1";
+  std::string health_topic = "retention.health.v1";
+  std::string churn_topic = "retention.churn-risk.v1";
+};
+
+// The account's risk from its state, with drivers, revenue at risk and priority.
+v1::ChurnRisk Assess(const v1::ChurnModel& model, const churnrisk::ChurnAccountState& state);
+
+struct BatchResult {
+  std::vector<kafka::OutgoingRecord> signals;  // for the churn-risk topic, in record order
+  std::vector<churnrisk::ChurnAccountState> states;  // accounts changed by the batch
+  std::vector<v1::ChurnRisk> risks;                  // their current risk
+  int64_t applied = 0;
+  int64_t redelivered = 0;
+  int64_t unreadable = 0;
+};
+
+class ChurnEngine {
+ public:
+  ChurnEngine(EngineSettings settings, ChurnStore* store) : settings_(std::move(settings)), store_(store) {}
+
+  // Records from the v1 and health topics, in the order read. Fails only if the store does.
+  absl::StatusOr<BatchResult> Process(const std::vector<kafka::ConsumedRecord>& records, absl::Time now);
+
+  const EngineSettings& settings() const { return settings_; }
+
+ private:
+  EngineSettings settings_;
+  ChurnStore* store_;
+};
+
+}  // namespace retention::churn
