@@ -98,6 +98,14 @@ absl::StatusOr<BatchResult> ChurnEngine::Process(const std::vector<kafka::Consum
     }
     ++result.applied;
     v1::ChurnRisk risk = Assess(model, state);
+    if (const auto* e = std::get_if<v1::InteractionEvent>(&in.payload); e != nullptr && e->has_win_loss()) {
+      Outcome& o = result.outcomes.emplace_back();
+      o.segment = risk.segment();
+      o.period = absl::FormatTime("%Y-%m", proto::FromTimestamp(e->occurred_at()), absl::UTCTimeZone());
+      o.outcome = e->win_loss().outcome();
+      o.reasons.assign(e->win_loss().reasons().begin(), e->win_loss().reasons().end());
+      o.competitor = e->win_loss().competitor();
+    }
     std::optional<Published> last;
     if (state.published()) last = Published{state.published_probability(), state.published_tier()};
     if (ShouldPublish(model, last, risk.probability(), risk.tier())) {

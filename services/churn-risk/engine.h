@@ -11,9 +11,19 @@
 #include "absl/time/time.h"
 #include "libs/kafka/record.h"
 #include "retention/v1/churn_risk.pb.h"
+#include "retention/v1/interaction_event.pb.h"
 #include "services/churn-risk/churn_state.pb.h"
 
 namespace retention::churn {
+
+// A win/loss outcome, counted in the defection insights of its segment and month.
+struct Outcome {
+  std::string segment;
+  std::string period;  // "YYYY-MM"
+  v1::WinLossOutcome::Outcome outcome = v1::WinLossOutcome::OUTCOME_UNSPECIFIED;
+  std::vector<std::string> reasons;
+  std::string competitor;
+};
 
 class ChurnStore {
  public:
@@ -21,8 +31,11 @@ class ChurnStore {
   // Every requested account appears in the result (a new state if never stored).
   virtual absl::StatusOr<std::map<std::string, churnrisk::ChurnAccountState>> Load(
       const std::vector<std::string>& accounts) = 0;
+  // Writes states, their risks and the batch's outcomes in one unit: a crash before it
+  // completes writes none of it, so an outcome is counted exactly when its event is
+  // recorded as applied.
   virtual absl::Status Save(const std::vector<churnrisk::ChurnAccountState>& states,
-                            const std::vector<v1::ChurnRisk>& risks) = 0;
+                            const std::vector<v1::ChurnRisk>& risks, const std::vector<Outcome>& outcomes) = 0;
 };
 
 struct EngineSettings {
@@ -39,6 +52,7 @@ struct BatchResult {
   std::vector<kafka::OutgoingRecord> signals;  // for the churn-risk topic, in record order
   std::vector<churnrisk::ChurnAccountState> states;  // accounts changed by the batch
   std::vector<v1::ChurnRisk> risks;                  // their current risk
+  std::vector<Outcome> outcomes;                     // win/loss outcomes applied
   int64_t applied = 0;
   int64_t redelivered = 0;
   int64_t unreadable = 0;

@@ -21,7 +21,8 @@ class InMemoryChurnStore : public ChurnStore {
     }
     return out;
   }
-  absl::Status Save(const std::vector<churnrisk::ChurnAccountState>& list, const std::vector<v1::ChurnRisk>&) override {
+  absl::Status Save(const std::vector<churnrisk::ChurnAccountState>& list, const std::vector<v1::ChurnRisk>&,
+                    const std::vector<Outcome>&) override {
     for (const auto& s : list) states[s.activity().account_id()] = s;
     return absl::OkStatus();
   }
@@ -95,7 +96,7 @@ TEST(ChurnEngine, PublishesOnTierChangesNotOnNoise) {
   ASSERT_EQ(r->risks.size(), 1u);
   EXPECT_EQ(r->risks[0].tier(), v1::LOW);
   EXPECT_NEAR(r->risks[0].revenue_at_risk(), r->risks[0].probability() * 200'000, 1e-6);
-  ASSERT_TRUE(store.Save(r->states, r->risks).ok());
+  ASSERT_TRUE(store.Save(r->states, r->risks, r->outcomes).ok());
 
   // Trouble: a detractor and a collapsing health score move the tier: one signal each.
   s.records.clear();  // the next batch; offsets go on
@@ -112,6 +113,25 @@ TEST(ChurnEngine, PublishesOnTierChangesNotOnNoise) {
   EXPECT_EQ(last.risk().model_version(), "churn-2026-11-a");
 }
 
+TEST(ChurnEngine, WinLossOutcomesAreReportedForInsightsBySegmentAndMonth) {
+  InMemoryChurnStore store;
+  ChurnEngine engine(Settings(), &store);
+  Stream s;
+  s.Event(0, [](auto& e) { e.mutable_account_profile()->set_plan("enterprise"); });
+  s.Event(3, [](auto& e) {
+    e.mutable_win_loss()->set_outcome(v1::WinLossOutcome::CHURNED);
+    e.mutable_win_loss()->add_reasons("price");
+    e.mutable_win_loss()->set_competitor("Contoso");
+  });
+  auto r = engine.Process(s.records, absl::Now());
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->outcomes.size(), 1u);
+  EXPECT_EQ(r->outcomes[0].segment, "enterprise");
+  EXPECT_EQ(r->outcomes[0].period, absl::FormatTime("%Y-%m", absl::FromUnixSeconds(kDay0 + 3 * 86400), absl::UTCTimeZone()));
+  EXPECT_EQ(r->outcomes[0].reasons, std::vector<std::string>{"price"});
+  EXPECT_EQ(r->outcomes[0].competitor, "Contoso");
+}
+
 TEST(ChurnEngine, RedeliveredRecordsChangeNothing) {
   InMemoryChurnStore store;
   ChurnEngine engine(Settings(), &store);
@@ -120,7 +140,7 @@ TEST(ChurnEngine, RedeliveredRecordsChangeNothing) {
   s.Health(40);
   auto first = engine.Process(s.records, absl::Now());
   ASSERT_TRUE(first.ok());
-  ASSERT_TRUE(store.Save(first->states, first->risks).ok());
+  ASSERT_TRUE(store.Save(first->states, first->risks, first->outcomes).ok());
   auto again = engine.Process(s.records, absl::Now());
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->applied, 0);
