@@ -96,11 +96,12 @@ int main(int argc, char** argv) {
   health::RedisHealthStore pipeline_store(&pipeline_redis);
   health::RedisHealthStore grpc_store(&grpc_redis);
   health::HealthEngine engine({*scorecards, absl::GetFlag(FLAGS_health_topic)}, &pipeline_store);
-  health::PipelineSettings pipeline_settings;
+  pipeline::PipelineSettings pipeline_settings;
   pipeline_settings.max_batch = static_cast<size_t>(absl::GetFlag(FLAGS_max_batch));
   pipeline_settings.poll_wait = absl::GetFlag(FLAGS_poll_wait);
-  health::HealthPipeline pipeline(pipeline_settings, &engine, &pipeline_store, producer->get(), &metrics,
-                                  &dependencies);
+  health::HealthBatchProcessor processor(&engine, &pipeline_store, &metrics);
+  pipeline::StatefulPipeline pipeline(pipeline_settings, &processor, producer->get(), &dependencies,
+                                      &metrics.consumer_lag, &metrics.batch_seconds);
 
   health::HealthGrpcService service(&*scorecards, &grpc_store, &hub);
   auto server = grpc_server::GrpcServer::Start(common->grpc_port, {&service}, {"retention.v1.HealthService"});
