@@ -73,7 +73,9 @@ grpc::Status HealthGrpcService::ListAccounts(grpc::ServerContext*, const v1::Lis
 
 grpc::Status HealthGrpcService::WatchHealth(grpc::ServerContext* context, const v1::WatchHealthRequest* request,
                                             grpc::ServerWriter<v1::HealthSignal>* writer) {
-  auto subscription = hub_->Subscribe(request->filter());
+  const v1::HealthFilter filter = request->filter();
+  auto subscription =
+      hub_->Subscribe([filter](const v1::HealthSignal& signal) { return Matches(filter, signal.health()); });
   grpc::Status status = grpc::Status::OK;
   while (!context->IsCancelled() && !subscription->closed()) {
     if (subscription->overflowed()) {

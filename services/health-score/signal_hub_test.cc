@@ -5,45 +5,6 @@
 namespace retention::health {
 namespace {
 
-v1::HealthSignal Signal(const std::string& account, v1::HealthBand band) {
-  v1::HealthSignal s;
-  s.set_account_id(account);
-  s.mutable_health()->set_band(band);
-  s.mutable_health()->set_segment("default");
-  return s;
-}
-
-TEST(SignalHub, EachSubscriberGetsTheSignalsItsFilterMatchesInOrder) {
-  SignalHub hub;
-  v1::HealthFilter red_only;
-  red_only.add_bands(v1::RED);
-  auto red = hub.Subscribe(red_only);
-  auto all = hub.Subscribe({});
-  hub.Publish(Signal("a", v1::GREEN));
-  hub.Publish(Signal("b", v1::RED));
-  hub.Publish(Signal("c", v1::RED));
-  EXPECT_EQ(red->Next(absl::ZeroDuration())->account_id(), "b");
-  EXPECT_EQ(red->Next(absl::ZeroDuration())->account_id(), "c");
-  EXPECT_FALSE(red->Next(absl::ZeroDuration()).has_value());
-  EXPECT_EQ(all->Next(absl::ZeroDuration())->account_id(), "a");
-}
-
-TEST(SignalHub, ASlowSubscriberOverflowsInsteadOfHoldingOthersUp) {
-  SignalHub hub(2);
-  auto slow = hub.Subscribe({});
-  for (int i = 0; i < 3; ++i) hub.Publish(Signal("a", v1::RED));
-  EXPECT_TRUE(slow->overflowed());
-  EXPECT_FALSE(slow->Next(absl::ZeroDuration()).has_value());
-}
-
-TEST(SignalHub, CloseEndsWaitingSubscribers) {
-  SignalHub hub;
-  auto s = hub.Subscribe({});
-  hub.Close();
-  EXPECT_TRUE(s->closed());
-  EXPECT_FALSE(s->Next(absl::Seconds(5)).has_value()) << "returns at once, not after 5 s";
-}
-
 TEST(Matches, EmptyFilterFieldsMatchAnything) {
   v1::AccountHealth h;
   h.set_band(v1::YELLOW);
