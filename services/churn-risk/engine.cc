@@ -117,6 +117,10 @@ absl::StatusOr<BatchResult> ChurnEngine::Process(const std::vector<kafka::Consum
       signal.set_trigger_event_id(in.trigger_id);
       *signal.mutable_published_at() = proto::ToTimestamp(now);
       *signal.mutable_risk() = risk;
+      const auto* event = std::get_if<v1::InteractionEvent>(&in.payload);
+      result.trigger_received_at.push_back(
+          event != nullptr ? proto::FromTimestamp(event->received_at())
+                           : proto::FromTimestamp(std::get<v1::HealthSignal>(in.payload).published_at()));
       state.set_published(true);
       state.set_published_probability(risk.probability());
       state.set_published_tier(risk.tier());

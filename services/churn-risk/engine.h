@@ -50,6 +50,7 @@ v1::ChurnRisk Assess(const v1::ChurnModel& model, const churnrisk::ChurnAccountS
 
 struct BatchResult {
   std::vector<kafka::OutgoingRecord> signals;  // for the churn-risk topic, in record order
+  std::vector<absl::Time> trigger_received_at;  // when each signal's trigger entered the suite
   std::vector<churnrisk::ChurnAccountState> states;  // accounts changed by the batch
   std::vector<v1::ChurnRisk> risks;                  // their current risk
   std::vector<Outcome> outcomes;                     // win/loss outcomes applied

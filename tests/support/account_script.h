@@ -1,0 +1,60 @@
+// An account's scripted history, as canonical events for the v1 topic: tests of the
+// stateful services feed them and wait until the account is "as of" its last event.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "libs/kafka/record.h"
+#include "retention/v1/interaction_event.pb.h"
+
+namespace retention::testing {
+
+inline constexpr int64_t kDay0 = 1'780'000'000;  // day 0 of every script
+
+// Builds one account's events, day by day.
+class Script {
+ public:
+  explicit Script(std::string account) : account_(std::move(account)) {}
+
+  v1::InteractionEvent& Add(int day) {
+    v1::InteractionEvent& e = events_.emplace_back();
+    e.set_event_id(absl::StrCat(account_, "-", events_.size()));
+    e.set_account_id(account_);
+    e.mutable_occurred_at()->set_seconds(kDay0 + day * 86400);
+    e.mutable_received_at()->set_seconds(absl::ToUnixSeconds(absl::Now()));
+    return e;
+  }
+  void Usage(int day, int active, std::vector<std::string> features) {
+    auto* u = Add(day).mutable_product_usage();
+    u->set_active_users(active);
+    u->set_licensed_seats(50);
+    for (auto& f : features) u->add_features_used(f);
+  }
+  void Stakeholder(int day, const std::string& contact, v1::StakeholderChange::Kind kind,
+                   v1::StakeholderChange::Role role, bool champion) {
+    auto& e = Add(day);
+    e.set_contact_id(contact);
+    e.mutable_stakeholder_change()->set_kind(kind);
+    e.mutable_stakeholder_change()->set_role(role);
+    e.mutable_stakeholder_change()->set_champion(champion);
+  }
+  std::vector<kafka::OutgoingRecord> Records(size_t from = 0) const {
+    std::vector<kafka::OutgoingRecord> out;
+    for (size_t i = from; i < events_.size(); ++i) {
+      out.push_back({"", account_, events_[i].SerializeAsString(), {{"content-type", "application/x-protobuf"}}});
+    }
+    return out;
+  }
+  size_t size() const { return events_.size(); }
+  int64_t last_seconds() const { return events_.back().occurred_at().seconds(); }
+  const std::string& account() const { return account_; }
+
+ private:
+  std::string account_;
+  std::vector<v1::InteractionEvent> events_;
+};
+
+}  // namespace retention::testing
