@@ -150,6 +150,66 @@ TEST(ChurnRisk, AFailingAccountEndsHighWithItsDriversNamedAndAHealthyOneStaysLow
   EXPECT_EQ(service->Terminate(), 0) << service->Log();
 }
 
+TEST(ChurnRisk, StreamRiskDeliversOnlyWhatTheFilterAsksFor) {
+  ChurnHarness h;
+  auto service = h.Start();
+  auto stub = v1::ChurnRiskService::NewStub(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", h.grpc_port), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  v1::StreamRiskRequest request;
+  request.mutable_filter()->set_min_tier(v1::HIGH);
+  auto reader = stub->StreamRisk(&context, request);
+  Script healthy(UniqueName("calm")), failing(UniqueName("failing"));
+  Healthy(healthy);
+  Failing(failing);
+  ProduceAll(h.v1, healthy.Records());
+  ProduceAll(h.v1, failing.Records());
+  h.Health(failing.account(), 31, -45);
+  v1::ChurnRiskSignal signal;
+  ASSERT_TRUE(reader->Read(&signal)) << service->Log();
+  EXPECT_EQ(signal.account_id(), failing.account()) << "the healthy account never reaches HIGH";
+  EXPECT_GE(signal.risk().tier(), v1::HIGH);
+  context.TryCancel();
+  EXPECT_EQ(service->Terminate(), 0);
+}
+
+TEST(ChurnRisk, ListAtRiskIsByRevenueAtRiskHighestFirstAndPaged) {
+  ChurnHarness h;
+  auto service = h.Start();
+  std::vector<Script> scripts;
+  for (int i = 0; i < 3; ++i) {
+    scripts.emplace_back(UniqueName("listed"));
+    Failing(scripts.back());
+  }
+  for (const auto& s : scripts) ProduceAll(h.v1, s.Records());
+  for (const auto& s : scripts) ASSERT_TRUE(WaitFor([&] { return h.CaughtUp(s); }, absl::Seconds(60)));
+  auto stub = v1::ChurnRiskService::NewStub(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", h.grpc_port), grpc::InsecureChannelCredentials()));
+  v1::ListAtRiskRequest request;
+  request.set_page_size(2);
+  request.mutable_filter()->set_min_tier(v1::MEDIUM);
+  std::set<std::string> ours, found;
+  for (const auto& s : scripts) ours.insert(s.account());
+  double last = 1e300;
+  for (int pages = 0; pages < 1000; ++pages) {
+    v1::ListAtRiskResponse response;
+    grpc::ClientContext context;
+    ASSERT_TRUE(stub->ListAtRisk(&context, request, &response).ok());
+    EXPECT_LE(response.risks_size(), 2);
+    for (const auto& r : response.risks()) {
+      EXPECT_GE(r.tier(), v1::MEDIUM);
+      EXPECT_LE(r.revenue_at_risk(), last) << "highest revenue at risk first";
+      last = r.revenue_at_risk();
+      if (ours.count(r.account_id())) found.insert(r.account_id());
+    }
+    if (response.next_page_token().empty()) break;
+    request.set_page_token(response.next_page_token());
+  }
+  EXPECT_EQ(found, ours);
+  EXPECT_EQ(service->Terminate(), 0);
+}
+
 TEST(ChurnRisk, BadRequestsNameTheFieldAndInsightsCountOutcomes) {
   ChurnHarness h;
   auto service = h.Start();
