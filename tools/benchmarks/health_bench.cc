@@ -24,6 +24,7 @@
 #include "retention/v1/interaction_event.pb.h"
 #include "tests/support/env.h"
 #include "tests/support/process.h"
+#include "tools/benchmarks/bench_util.h"
 
 ABSL_FLAG(std::string, kafka_brokers, "", "Kafka bootstrap servers");
 ABSL_FLAG(std::string, redis_addr, "", "Redis host:port");
@@ -61,12 +62,6 @@ v1::InteractionEvent Event(const std::string& id, const std::string& account, in
     }
   }
   return e;
-}
-
-double Percentile(std::vector<double> values, double p) {
-  if (values.empty()) return 0;
-  std::sort(values.begin(), values.end());
-  return values[std::min(values.size() - 1, static_cast<size_t>(p * static_cast<double>(values.size())))];
 }
 
 }  // namespace
@@ -179,7 +174,7 @@ int main(int argc, char** argv) {
   reader.join();
   std::printf("steady %d events/s for %s: %zu signals received; send-to-signal p50 %.1f ms, p99 %.1f ms\n", rate,
               absl::FormatDuration(absl::GetFlag(FLAGS_latency_phase)).c_str(), latencies.size(),
-              Percentile(latencies, 0.5), Percentile(latencies, 0.99));
+              retention::bench::Percentile(latencies, 0.5), retention::bench::Percentile(latencies, 0.99));
 
   // (3) State in Redis.
   auto hp = retention::config::ParseHostPort(absl::GetFlag(FLAGS_redis_addr), "--redis_addr");
