@@ -12,6 +12,7 @@
 #include "absl/strings/strip.h"
 #include "libs/kafka/producer.h"
 #include "libs/kafka/topic_reader.h"
+#include "retention/v1/churn_risk.grpc.pb.h"
 #include "retention/v1/dead_letter.pb.h"
 #include "retention/v1/health.grpc.pb.h"
 #include "retention/v1/interaction_event.pb.h"
@@ -199,6 +200,53 @@ absl::Status Health(const Options& options, const std::string& account, std::ost
     request.set_page_token(response.next_page_token());
   }
   if (!options.json) out << shown << " accounts\n";
+  return absl::OkStatus();
+}
+
+namespace {
+
+std::string Drivers(const v1::ChurnRisk& risk) {
+  std::string out;
+  for (const v1::RiskDriver& d : risk.drivers()) {
+    if (!out.empty()) out += ", ";
+    absl::StrAppendFormat(&out, "%s=%g (+%.2f)", absl::StripPrefix(v1::ChurnFeature_Name(d.feature()), "CHURN_FEATURE_"),
+                          d.value(), d.contribution());
+  }
+  return out.empty() ? "-" : out;
+}
+
+}  // namespace
+
+absl::Status Risk(const Options& options, const std::string& account, std::ostream& out) {
+  auto stub = v1::ChurnRiskService::NewStub(grpc::CreateChannel(options.churn_addr, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::milliseconds(absl::ToInt64Milliseconds(options.timeout)));
+  std::vector<v1::ChurnRisk> risks;
+  if (!account.empty()) {
+    v1::GetRiskRequest request;
+    request.set_account_id(account);
+    v1::ChurnRisk risk;
+    if (auto s = FromGrpc(stub->GetRisk(&context, request, &risk), "GetRisk"); !s.ok()) return s;
+    risks.push_back(risk);
+  } else {
+    v1::ListAtRiskRequest request;
+    request.set_page_size(options.limit);
+    v1::ListAtRiskResponse response;
+    if (auto s = FromGrpc(stub->ListAtRisk(&context, request, &response), "ListAtRisk"); !s.ok()) return s;
+    risks.assign(response.risks().begin(), response.risks().end());
+  }
+  if (!options.json) {
+    out << absl::StrFormat("%-22s %6s %-9s %12s %12s  %s\n", "ACCOUNT", "P", "TIER", "ARR", "AT RISK", "DRIVERS");
+  }
+  for (const v1::ChurnRisk& r : risks) {
+    if (options.json) {
+      out << ToJson(r) << "\n";
+    } else {
+      out << absl::StrFormat("%-22s %5.0f%% %-9s %12d %12.0f  %s\n", r.account_id(), r.probability() * 100,
+                             v1::RiskTier_Name(r.tier()), r.arr(), r.revenue_at_risk(), Drivers(r));
+    }
+  }
   return absl::OkStatus();
 }
 

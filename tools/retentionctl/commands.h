@@ -18,6 +18,8 @@ struct Options {
   std::string content_type;      // send: overrides the content-type header
   absl::Duration timeout = absl::Seconds(30);
   std::string health_addr = "127.0.0.1:50052";  // health: the HealthService
+  std::string churn_addr = "127.0.0.1:50053";   // risk: the ChurnRiskService
+  int limit = 10;                                // risk: how many accounts
 };
 
 // send FILE: every non-empty line not starting with '#' is one JSON InteractionEvent
@@ -34,5 +36,9 @@ absl::Status DeadLetters(const Options& options, std::ostream& out);
 // health [ACCOUNT]: one account's health with its explanation, or, without ACCOUNT,
 // every account by score (most at risk first).
 absl::Status Health(const Options& options, const std::string& account, std::ostream& out);
+
+// risk [ACCOUNT]: one account's churn risk and drivers, or the accounts with the most
+// revenue at risk.
+absl::Status Risk(const Options& options, const std::string& account, std::ostream& out);
 
 }  // namespace retention::ctl

@@ -16,6 +16,8 @@ ABSL_FLAG(std::string, format, "json", "send: json (each line as written) or pro
 ABSL_FLAG(std::string, content_type, "", "send: content-type header to use instead of the format's");
 ABSL_FLAG(absl::Duration, timeout, absl::Seconds(30), "How long to wait for Kafka or a service");
 ABSL_FLAG(std::string, health_addr, "127.0.0.1:50052", "health: host:port of the HealthService");
+ABSL_FLAG(std::string, churn_addr, "127.0.0.1:50053", "risk: host:port of the ChurnRiskService");
+ABSL_FLAG(int, limit, 10, "risk: how many accounts to list");
 
 namespace {
 
@@ -29,8 +31,11 @@ commands:
   dlq         list the dead-letter topic with each record's reason, and counts
   health [ACCOUNT]
               one account's health and why, or every account by score
+  risk [ACCOUNT]
+              one account's churn risk and drivers, or the most revenue at risk
 
-flags: --brokers, --topic, --json, --format, --content_type, --timeout, --health_addr
+flags: --brokers, --topic, --json, --format, --content_type, --timeout, --health_addr,
+--churn_addr, --limit
 (see --helpfull))";
 
 }  // namespace
@@ -55,6 +60,8 @@ int main(int argc, char** argv) {
   options.content_type = absl::GetFlag(FLAGS_content_type);
   options.timeout = absl::GetFlag(FLAGS_timeout);
   options.health_addr = absl::GetFlag(FLAGS_health_addr);
+  options.churn_addr = absl::GetFlag(FLAGS_churn_addr);
+  options.limit = absl::GetFlag(FLAGS_limit);
 
   absl::Status status;
   if (command == "send") {
@@ -70,6 +77,8 @@ int main(int argc, char** argv) {
   } else if (command == "dlq") {
     if (options.topic.empty()) options.topic = "retention.interactions.dlq";
     status = retention::ctl::DeadLetters(options, std::cout);
+  } else if (command == "risk") {
+    status = retention::ctl::Risk(options, args.size() > 2 ? args[2] : "", std::cout);
   } else if (command == "health") {
     status = retention::ctl::Health(options, args.size() > 2 ? args[2] : "", std::cout);
   } else {
