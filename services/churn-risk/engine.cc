@@ -4,6 +4,7 @@
 #include <variant>
 
 #include "absl/strings/str_format.h"
+#include "libs/pipeline/signal_id.h"
 #include "libs/proto/time_util.h"
 #include "retention/v1/health.pb.h"
 #include "retention/v1/interaction_event.pb.h"
@@ -12,16 +13,6 @@
 
 namespace retention::churn {
 namespace {
-
-// FNV-1a: a hash whose value is fixed by its definition, not by the library.
-uint64_t Fnv1a(const std::string& text) {
-  uint64_t hash = 1469598103934665603ULL;
-  for (const unsigned char c : text) {
-    hash ^= c;
-    hash *= 1099511628211ULL;
-  }
-  return hash;
-}
 
 // One input record, decoded.
 struct Input {
@@ -110,7 +101,7 @@ absl::StatusOr<BatchResult> ChurnEngine::Process(const std::vector<kafka::Consum
     if (state.published()) last = Published{state.published_probability(), state.published_tier()};
     if (ShouldPublish(model, last, risk.probability(), risk.tier())) {
       v1::ChurnRiskSignal signal;
-      signal.set_signal_id(absl::StrFormat("cr-%016x", Fnv1a(in.account + '\x1f' + in.trigger_id + '\x1f' + model.version())));
+      signal.set_signal_id(pipeline::SignalId("cr", {in.account, in.trigger_id, model.version()}));
       signal.set_account_id(in.account);
       signal.set_previous_probability(state.published_probability());
       signal.set_previous_tier(state.published_tier());

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "absl/strings/str_format.h"
+#include "libs/pipeline/signal_id.h"
 #include "libs/proto/time_util.h"
 #include "services/health-score/scorecard.h"
 #include "services/health-score/scoring.h"
@@ -10,16 +11,6 @@
 
 namespace retention::health {
 namespace {
-
-// FNV-1a: a hash whose value is fixed by its definition, not by the library.
-uint64_t Fnv1a(const std::string& text) {
-  uint64_t hash = 1469598103934665603ULL;
-  for (const unsigned char c : text) {
-    hash ^= c;
-    hash *= 1099511628211ULL;
-  }
-  return hash;
-}
 
 void KeepRecentScores(healthscore::AccountState* state) {
   const int64_t oldest = DayOf(state->as_of_seconds()) - kDaysKept;
@@ -32,7 +23,7 @@ void KeepRecentScores(healthscore::AccountState* state) {
 }  // namespace
 
 std::string SignalId(const std::string& account_id, const std::string& event_id, const std::string& version) {
-  return absl::StrFormat("hs-%016x", Fnv1a(account_id + '\x1f' + event_id + '\x1f' + version));
+  return pipeline::SignalId("hs", {account_id, event_id, version});
 }
 
 v1::AccountHealth Evaluate(const v1::ScorecardSet& scorecards, const healthscore::AccountState& state,
