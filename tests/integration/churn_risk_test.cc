@@ -274,6 +274,7 @@ TEST(ChurnRisk, KilledMidStreamEndsWithTheSameRisksAsACalmRun) {
     ASSERT_TRUE(WaitFor([&] {
       return MetricValue(HttpGet(crash_run.metrics_port, "/metrics"), "retention_churn_inputs_applied_total") > 0;
     }, absl::Seconds(60)));
+    // Not a wait for anything: a random point mid-stream to kill it at.
     std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 300));
     const double applied =
         MetricValue(HttpGet(crash_run.metrics_port, "/metrics"), "retention_churn_inputs_applied_total");

@@ -282,6 +282,7 @@ TEST(HealthScore, KilledMidStreamEndsInTheSameStateAsACalmRun) {
     ASSERT_TRUE(WaitFor([&] {
       return MetricValue(HttpGet(crash_run.metrics_port, "/metrics"), "retention_health_events_applied_total") > 0;
     }, absl::Seconds(60)));
+    // Not a wait for anything: a random point mid-stream to kill it at.
     std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 300));
     const double applied =
         MetricValue(HttpGet(crash_run.metrics_port, "/metrics"), "retention_health_events_applied_total");
