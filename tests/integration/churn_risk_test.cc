@@ -115,9 +115,14 @@ TEST(ChurnRisk, AFailingAccountEndsHighWithItsDriversNamedAndAHealthyOneStaysLow
   h.Health(failing.account(), 31, -45);
   h.Health(healthy.account(), 88, 3);
 
+  // Every event applied (the health signal may come before or after them) and HIGH.
   v1::ChurnRisk risk;
-  ASSERT_TRUE(WaitFor([&] { return h.Get(failing.account(), &risk).ok() && risk.tier() >= v1::HIGH; },
-                      absl::Seconds(60)))
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return h.Get(failing.account(), &risk).ok() && risk.as_of().seconds() == failing.last_seconds() &&
+               risk.tier() >= v1::HIGH;
+      },
+      absl::Seconds(60)))
       << risk.DebugString() << service->Log();
   ASSERT_FALSE(risk.drivers().empty());
   for (const auto& d : risk.drivers()) EXPECT_TRUE(kCauses.count(d.feature())) << v1::ChurnFeature_Name(d.feature());
