@@ -1,8 +1,22 @@
-// Small helpers shared by the benchmarks.
+// Helpers shared by the benchmarks: percentiles, timing a backlog, and the latency a
+// subscriber sees from sending an event to receiving the signal it caused.
 #pragma once
 
 #include <algorithm>
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
 #include <vector>
+
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "libs/kafka/consumer.h"
+#include "tests/support/env.h"
 
 namespace retention::bench {
 
@@ -12,5 +26,78 @@ inline double Percentile(std::vector<double> values, double p) {
   std::sort(values.begin(), values.end());
   return values[std::min(values.size() - 1, static_cast<size_t>(p * static_cast<double>(values.size())))];
 }
+
+// Seconds from the first unit `counter` counts until it reaches `total`; nullopt if it
+// does not start within 2 minutes or finish within 10.
+inline std::optional<double> SecondsToCount(const std::function<double()>& counter, double total) {
+  if (!testing::WaitFor([&] { return counter() > 0; }, absl::Minutes(2), absl::Milliseconds(5))) return std::nullopt;
+  const absl::Time first = absl::Now();
+  if (!testing::WaitFor([&] { return counter() >= total; }, absl::Minutes(10), absl::Milliseconds(20))) {
+    return std::nullopt;
+  }
+  return absl::ToDoubleSeconds(absl::Now() - first);
+}
+
+// Reads a signal topic from its end as a subscriber would, and records for every signal
+// whose trigger was Sent() the milliseconds from sending to receiving.
+class SignalLatencyProbe {
+ public:
+  // `trigger_of` decodes a signal record's value to its trigger event id ("" if none).
+  static std::unique_ptr<SignalLatencyProbe> Start(const std::string& brokers, const std::string& topic,
+                                                   std::function<std::string(const std::string&)> trigger_of) {
+    kafka::ConsumerOptions options;
+    options.kafka.brokers = brokers;
+    options.kafka.properties["auto.offset.reset"] = "latest";
+    options.group_id = testing::UniqueName("bench-subscriber");
+    options.topics = {topic};
+    auto consumer = kafka::KafkaConsumer::Create(options, absl::Seconds(30));
+    if (!consumer.ok()) return nullptr;
+    (void)(*consumer)->PollBatch(1, absl::Seconds(5));  // joins the group before anything is sent
+    std::unique_ptr<SignalLatencyProbe> probe(new SignalLatencyProbe(std::move(*consumer), std::move(trigger_of)));
+    probe->reader_ = std::thread([p = probe.get()] { p->Read(); });
+    return probe;
+  }
+
+  void Sent(const std::string& trigger) {
+    std::lock_guard<std::mutex> lock(mu_);
+    sent_[trigger] = absl::Now();
+  }
+
+  // Stops reading and returns the latencies seen, in milliseconds.
+  std::vector<double> Stop() {
+    done_ = true;
+    reader_.join();
+    consumer_->Close();
+    std::lock_guard<std::mutex> lock(mu_);
+    return latencies_;
+  }
+
+ private:
+  SignalLatencyProbe(std::unique_ptr<kafka::KafkaConsumer> consumer,
+                     std::function<std::string(const std::string&)> trigger_of)
+      : consumer_(std::move(consumer)), trigger_of_(std::move(trigger_of)) {}
+
+  void Read() {
+    while (!done_.load()) {
+      auto batch = consumer_->PollBatch(1000, absl::Milliseconds(100));
+      if (!batch.ok()) continue;
+      const absl::Time now = absl::Now();
+      std::lock_guard<std::mutex> lock(mu_);
+      for (const auto& r : *batch) {
+        if (auto it = sent_.find(trigger_of_(r.value)); it != sent_.end()) {
+          latencies_.push_back(absl::ToDoubleMilliseconds(now - it->second));
+        }
+      }
+    }
+  }
+
+  std::unique_ptr<kafka::KafkaConsumer> consumer_;
+  std::function<std::string(const std::string&)> trigger_of_;
+  std::mutex mu_;
+  std::map<std::string, absl::Time> sent_;
+  std::vector<double> latencies_;
+  std::atomic<bool> done_{false};
+  std::thread reader_;
+};
 
 }  // namespace retention::bench

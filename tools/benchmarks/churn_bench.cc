@@ -107,48 +107,21 @@ int main(int argc, char** argv) {
   const auto metric = [&](const char* name) {
     return retention::testing::MetricValue(retention::testing::HttpGet(metrics_port, "/metrics"), name);
   };
-  if (!retention::testing::WaitFor([&] { return metric("retention_churn_inputs_applied_total") > 0; },
-                                   absl::Seconds(120), absl::Milliseconds(5))) {
-    std::fprintf(stderr, "churn-risk did not start:\n%s\n", service.Log().c_str());
+  const auto backlog_seconds = retention::bench::SecondsToCount([&] { return metric("retention_churn_inputs_applied_total"); }, total);
+  if (!backlog_seconds.has_value()) {
+    std::fprintf(stderr, "the service did not take the backlog in time:\n%s\n", service.Log().c_str());
     return 1;
   }
-  const absl::Time first = absl::Now();
-  if (!retention::testing::WaitFor([&] { return metric("retention_churn_inputs_applied_total") >= total; },
-                                   absl::Minutes(10), absl::Milliseconds(20))) {
-    return 1;
-  }
-  const double seconds = absl::ToDoubleSeconds(absl::Now() - first);
+  const double seconds = *backlog_seconds;
   std::printf("backlog: %d events in %.2f s = %.0f events/s, %.0f signals published\n", total, seconds,
               total / seconds, metric("retention_churn_signals_published_total"));
 
   // (2) Latency at a steady rate, from send to signal received by a subscriber.
-  retention::kafka::ConsumerOptions watch;
-  watch.kafka.brokers = brokers;
-  watch.kafka.properties["auto.offset.reset"] = "latest";
-  watch.group_id = run + "-watch";
-  watch.topics = {churn_topic};
-  auto subscriber = retention::kafka::KafkaConsumer::Create(watch, absl::Seconds(30));
-  if (!subscriber.ok()) return 1;
-  (void)(*subscriber)->PollBatch(1, absl::Seconds(5));
-  std::mutex mu;
-  std::map<std::string, absl::Time> sent;
-  std::vector<double> latencies;
-  std::atomic<bool> done{false};
-  std::thread reader([&] {
-    while (!done.load()) {
-      auto batch = (*subscriber)->PollBatch(1000, absl::Milliseconds(100));
-      if (!batch.ok()) continue;
-      const absl::Time now = absl::Now();
-      std::lock_guard<std::mutex> lock(mu);
-      for (const auto& r : *batch) {
-        v1::ChurnRiskSignal s;
-        if (!s.ParseFromString(r.value)) continue;
-        if (auto it = sent.find(s.trigger_event_id()); it != sent.end()) {
-          latencies.push_back(absl::ToDoubleMilliseconds(now - it->second));
-        }
-      }
-    }
+  auto probe = retention::bench::SignalLatencyProbe::Start(brokers, churn_topic, [](const std::string& value) {
+    v1::ChurnRiskSignal signal;
+    return signal.ParseFromString(value) ? signal.trigger_event_id() : std::string();
   });
+  if (probe == nullptr) return 1;
   const int rate = absl::GetFlag(FLAGS_rate);
   const absl::Time end = absl::Now() + absl::GetFlag(FLAGS_phase);
   int n = 0;
@@ -159,10 +132,7 @@ int main(int argc, char** argv) {
       v1::InteractionEvent e =
           Event(absl::StrCat(run, "-live-", n), absl::StrCat(run, "-acct-", n % accounts), per_account + n / accounts, rng);
       e.mutable_survey_response()->set_nps(n / accounts % 2 == 0 ? 0 : 10);
-      {
-        std::lock_guard<std::mutex> lock(mu);
-        sent[e.event_id()] = absl::Now();
-      }
+      probe->Sent(e.event_id());
       (void)(*producer)->Produce(Record(e, v1_topic));
     }
     absl::SleepFor(absl::Milliseconds(100) - (absl::Now() - tick));
@@ -170,8 +140,7 @@ int main(int argc, char** argv) {
   retention::testing::WaitFor([&] { return metric("retention_churn_inputs_applied_total") >= total + n; },
                               absl::Seconds(60));
   absl::SleepFor(absl::Seconds(1));  // the last signals' way to the subscriber
-  done = true;
-  reader.join();
+  const std::vector<double> latencies = probe->Stop();
   std::printf("steady %d events/s for %s: %zu signals received; send-to-signal p50 %.1f ms, p99 %.1f ms\n", rate,
               absl::FormatDuration(absl::GetFlag(FLAGS_phase)).c_str(), latencies.size(),
               retention::bench::Percentile(latencies, 0.5), retention::bench::Percentile(latencies, 0.99));
@@ -206,6 +175,5 @@ int main(int argc, char** argv) {
               all.size() / absl::ToDoubleSeconds(absl::GetFlag(FLAGS_phase)), retention::bench::Percentile(all, 0.5),
               retention::bench::Percentile(all, 0.99), failures.load());
   service.Terminate();
-  (*subscriber)->Close();
   return 0;
 }
