@@ -5,8 +5,7 @@
 namespace retention::ingest {
 
 IngestMetrics::IngestMetrics(prometheus::Registry& registry)
-    : registry_(registry),
-      in_(prometheus::BuildCounter()
+    : in_(prometheus::BuildCounter()
               .Name("retention_ingest_events_in_total")
               .Help("Records read from the raw topic or submitted over gRPC")
               .Register(registry)),

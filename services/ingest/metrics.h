@@ -26,7 +26,6 @@ class IngestMetrics {
   prometheus::Gauge& consumer_lag() { return *consumer_lag_; }
 
  private:
-  prometheus::Registry& registry_;
   prometheus::Family<prometheus::Counter>& in_;
   prometheus::Family<prometheus::Counter>& out_;
   prometheus::Family<prometheus::Counter>& duplicates_;
