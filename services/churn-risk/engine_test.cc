@@ -1,5 +1,7 @@
 #include "services/churn-risk/engine.h"
 
+#include "services/churn-risk/memory_store.h"
+
 #include <cstdlib>
 
 #include "gtest/gtest.h"
@@ -9,25 +11,6 @@
 
 namespace retention::churn {
 namespace {
-
-class InMemoryChurnStore : public ChurnStore {
- public:
-  absl::StatusOr<std::map<std::string, churnrisk::ChurnAccountState>> Load(
-      const std::vector<std::string>& accounts) override {
-    std::map<std::string, churnrisk::ChurnAccountState> out;
-    for (const auto& a : accounts) {
-      auto it = states.find(a);
-      out[a] = it != states.end() ? it->second : churnrisk::ChurnAccountState();
-    }
-    return out;
-  }
-  absl::Status Save(const std::vector<churnrisk::ChurnAccountState>& list, const std::vector<v1::ChurnRisk>&,
-                    const std::vector<Outcome>&) override {
-    for (const auto& s : list) states[s.activity().account_id()] = s;
-    return absl::OkStatus();
-  }
-  std::map<std::string, churnrisk::ChurnAccountState> states;
-};
 
 v1::ChurnModel ShippedModel() {
   const char* srcdir = std::getenv("TEST_SRCDIR");
