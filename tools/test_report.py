@@ -2,8 +2,9 @@
 """Counts test cases in the JUnit XML files Bazel wrote for the given test targets.
 
 Usage: test_report.py <bazel-testlogs dir> <label>...
-Prints "<passed> <failed>"; a target without a result file (it did not build or run)
-counts as one failure, and its label is listed on stderr.
+       test_report.py --junit <file>...   (JUnit XML from another runner, e.g. pytest)
+Prints "<passed> <failed>"; a target or file without a result (it did not build or
+run) counts as one failure, and is listed on stderr.
 """
 import os
 import sys
@@ -33,10 +34,12 @@ def count(path):
 
 
 def main():
-    testlogs, labels = sys.argv[1], sys.argv[2:]
+    if sys.argv[1] == "--junit":
+        items = [(path, path) for path in sys.argv[2:]]
+    else:
+        items = [(label, xml_path(sys.argv[1], label)) for label in sys.argv[2:]]
     passed = failed = 0
-    for label in labels:
-        path = xml_path(testlogs, label)
+    for label, path in items:
         if not os.path.exists(path):
             print(f"no result for {label}", file=sys.stderr)
             failed += 1
