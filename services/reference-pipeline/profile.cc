@@ -1,0 +1,287 @@
+#include "services/reference-pipeline/profile.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "libs/proto/time_util.h"
+
+namespace retention::reference {
+namespace {
+
+// Skips a record at or before the partition's last applied offset.
+bool FirstTime(google::protobuf::Map<int32_t, int64_t>* applied, int32_t partition, int64_t offset) {
+  auto it = applied->find(partition);
+  if (it != applied->end() && offset <= it->second) return false;
+  (*applied)[partition] = offset;
+  return true;
+}
+
+void Touch(v1::AdvocacyProfile* p, const google::protobuf::Timestamp& at) {
+  if (at.seconds() > p->as_of().seconds()) *p->mutable_as_of() = at;
+}
+
+v1::ContactAdvocacy* ContactOf(v1::AdvocacyProfile* p, const std::string& contact_id) {
+  for (auto& c : *p->mutable_contacts()) {
+    if (c.contact_id() == contact_id) return &c;
+  }
+  v1::ContactAdvocacy* c = p->add_contacts();
+  c->set_contact_id(contact_id);
+  return c;
+}
+
+void Success(v1::AdvocacyProfile* p, const google::protobuf::Timestamp& at, std::string what) {
+  if (at.seconds() >= p->last_success_at().seconds()) {
+    *p->mutable_last_success_at() = at;
+    p->set_last_success(std::move(what));
+  }
+}
+
+// Consent and advocate follow from the contacts and the latest action.
+void Derive(const v1::ReferencePolicy& policy, v1::AdvocacyProfile* p) {
+  p->set_consent(std::any_of(p->contacts().begin(), p->contacts().end(),
+                             [](const v1::ContactAdvocacy& c) { return c.consent() && !c.left_company(); }));
+  p->set_advocate(p->last_action_at().seconds() > 0 &&
+                  p->as_of().seconds() - p->last_action_at().seconds() <= int64_t{policy.advocate_within_days()} * 86400);
+}
+
+double DaysBetween(int64_t from_seconds, absl::Time to) {
+  return absl::ToDoubleHours(to - absl::FromUnixSeconds(from_seconds)) / 24;
+}
+
+}  // namespace
+
+bool IsOpen(v1::ReferenceRequest::State state) {
+  return state == v1::ReferenceRequest::NEW || state == v1::ReferenceRequest::IN_PROGRESS ||
+         state == v1::ReferenceRequest::APPROVED;
+}
+
+Applied ApplyEvent(const v1::ReferencePolicy& policy, const v1::InteractionEvent& e, int32_t partition, int64_t offset,
+                   ReferenceAccountState* state) {
+  Applied out;
+  if (!FirstTime(state->mutable_events_applied(), partition, offset)) return out;
+  out.applied = true;
+  v1::AdvocacyProfile* p = state->mutable_profile();
+  p->set_account_id(e.account_id());
+  Touch(p, e.occurred_at());
+  switch (e.payload_case()) {
+    case v1::InteractionEvent::kAccountProfile: {
+      const auto& a = e.account_profile();
+      p->set_industry(a.industry());
+      p->set_region(a.region());
+      p->set_size(a.size());
+      p->set_plan(a.plan());
+      *p->mutable_products() = a.products();
+      break;
+    }
+    case v1::InteractionEvent::kContractBilling: {
+      const auto& c = e.contract_billing();
+      if (c.arr() > 0) p->set_arr(c.arr());
+      if (c.kind() == v1::ContractBilling::SIGNED || c.kind() == v1::ContractBilling::RENEWED ||
+          c.kind() == v1::ContractBilling::EXPANDED) {
+        Success(p, e.occurred_at(), absl::StrCat("contract:", v1::ContractBilling::Kind_Name(c.kind())));
+        out.contract_signed = true;
+      }
+      break;
+    }
+    case v1::InteractionEvent::kValueDelivery: {
+      const std::string& outcome = e.value_delivery().outcome();
+      Success(p, e.occurred_at(), absl::StrCat("value:", outcome));
+      if (!outcome.empty() && std::find(p->use_cases().begin(), p->use_cases().end(), outcome) == p->use_cases().end()) {
+        p->add_use_cases(outcome);
+        if (p->use_cases_size() > 20) p->mutable_use_cases()->DeleteSubrange(0, 1);
+      }
+      break;
+    }
+    case v1::InteractionEvent::kStakeholderChange: {
+      if (e.contact_id().empty()) break;
+      const auto& s = e.stakeholder_change();
+      v1::ContactAdvocacy* c = ContactOf(p, e.contact_id());
+      c->set_role(s.role());
+      c->set_champion(s.champion());
+      c->set_left_company(s.kind() == v1::StakeholderChange::LEFT_COMPANY);
+      break;
+    }
+    case v1::InteractionEvent::kAdvocacyAction: {
+      const auto kind = e.advocacy_action().kind();
+      v1::ContactAdvocacy* c = e.contact_id().empty() ? nullptr : ContactOf(p, e.contact_id());
+      if (kind == v1::AdvocacyAction::REFERENCE_CONSENT || kind == v1::AdvocacyAction::CONSENT_REVOKED) {
+        if (c != nullptr) {
+          c->set_consent(kind == v1::AdvocacyAction::REFERENCE_CONSENT);
+          *c->mutable_consent_changed_at() = e.occurred_at();
+        }
+        break;
+      }
+      auto* counts = p->mutable_actions();
+      auto it = std::find_if(counts->begin(), counts->end(), [&](const v1::ActionCount& a) { return a.kind() == kind; });
+      v1::ActionCount* count = it != counts->end() ? &*it : counts->Add();
+      count->set_kind(kind);
+      count->set_count(count->count() + 1);
+      *count->mutable_last_at() = e.occurred_at();
+      if (e.occurred_at().seconds() > p->last_action_at().seconds()) *p->mutable_last_action_at() = e.occurred_at();
+      if (c != nullptr) {
+        c->set_actions(c->actions() + 1);
+        *c->mutable_last_action_at() = e.occurred_at();
+      }
+      break;
+    }
+    default:
+      break;
+  }
+  Derive(policy, p);
+  return out;
+}
+
+Applied ApplyHealth(const v1::ReferencePolicy& policy, const v1::HealthSignal& s, int32_t partition, int64_t offset,
+                    ReferenceAccountState* state) {
+  Applied out;
+  if (!FirstTime(state->mutable_health_applied(), partition, offset)) return out;
+  out.applied = true;
+  v1::AdvocacyProfile* p = state->mutable_profile();
+  p->set_account_id(s.account_id());
+  p->set_health_score(s.health().score());
+  p->set_band(s.health().band());
+  p->set_stage(s.health().loyalty_stage());
+  Touch(p, s.health().as_of());
+  Derive(policy, p);
+  return out;
+}
+
+Applied ApplyChurn(const v1::ReferencePolicy& policy, const v1::ChurnRiskSignal& s, int32_t partition, int64_t offset,
+                   ReferenceAccountState* state) {
+  Applied out;
+  if (!FirstTime(state->mutable_churn_applied(), partition, offset)) return out;
+  out.applied = true;
+  v1::AdvocacyProfile* p = state->mutable_profile();
+  const bool was_within = p->churn_tier() <= policy.max_churn_tier();
+  p->set_account_id(s.account_id());
+  p->set_churn_tier(s.risk().tier());
+  p->set_churn_probability(s.risk().probability());
+  if (s.risk().arr() > 0) p->set_arr(s.risk().arr());
+  Touch(p, s.risk().as_of());
+  Derive(policy, p);
+  out.risk_rose = was_within && p->churn_tier() > policy.max_churn_tier();
+  return out;
+}
+
+std::vector<std::string> StreamReasons(const v1::ReferencePolicy& policy, const v1::AdvocacyProfile& p) {
+  std::vector<std::string> reasons;
+  if (p.band() < policy.min_band()) {
+    reasons.push_back(absl::StrCat("health band ", v1::HealthBand_Name(p.band()), " below ",
+                                   v1::HealthBand_Name(policy.min_band())));
+  }
+  if (std::find(policy.stages().begin(), policy.stages().end(), p.stage()) == policy.stages().end()) {
+    reasons.push_back(absl::StrCat("loyalty stage ", v1::LoyaltyStage_Name(p.stage())));
+  }
+  if (p.churn_tier() > policy.max_churn_tier()) {
+    reasons.push_back(absl::StrCat("churn risk ", v1::RiskTier_Name(p.churn_tier())));
+  }
+  if (p.last_success_at().seconds() == 0 ||
+      p.as_of().seconds() - p.last_success_at().seconds() > int64_t{policy.success_within_days()} * 86400) {
+    reasons.push_back(absl::StrCat("no success milestone in ", policy.success_within_days(), " days"));
+  }
+  if (policy.require_consent() && !p.consent()) reasons.push_back("no consent on file");
+  return reasons;
+}
+
+v1::AdvocacyProfile Evaluate(const v1::ReferencePolicy& policy, v1::AdvocacyProfile p,
+                             const std::vector<v1::ReferenceRequest>& requests, absl::Time now) {
+  int completed = 0, declined = 0, last_year = 0;
+  int64_t last_asked = 0;
+  std::string open;
+  for (const v1::ReferenceRequest& r : requests) {
+    if (r.state() == v1::ReferenceRequest::COMPLETED) ++completed;
+    if (r.state() == v1::ReferenceRequest::DECLINED) ++declined;
+    if (IsOpen(r.state()) && open.empty()) open = r.request_id();
+    // A cancelled request was withdrawn by us, not put to the customer: it is no ask.
+    if (r.state() == v1::ReferenceRequest::CANCELLED) continue;
+    last_asked = std::max(last_asked, r.created_at().seconds());
+    if (DaysBetween(r.created_at().seconds(), now) <= 365) ++last_year;
+  }
+  p.set_requests_received(static_cast<int32_t>(requests.size()));
+  p.set_requests_completed(completed);
+  p.set_requests_declined(declined);
+  p.set_acceptance_rate(completed + declined > 0 ? static_cast<double>(completed) / (completed + declined) : 0);
+  p.mutable_last_asked_at()->set_seconds(last_asked);
+  p.set_asks_last_year(last_year);
+  p.set_open_request_id(open);
+
+  std::vector<std::string> reasons = StreamReasons(policy, p);
+  if (!open.empty()) reasons.push_back(absl::StrCat("open request ", open));
+  if (last_asked > 0 && DaysBetween(last_asked, now) < policy.cooldown_days()) {
+    reasons.push_back(absl::StrFormat("asked %.0f days ago (cooldown %d days)", std::floor(DaysBetween(last_asked, now)),
+                                      policy.cooldown_days()));
+  }
+  if (last_year >= policy.max_asks_per_year()) {
+    reasons.push_back(absl::StrFormat("asked %d times in a year (cap %d)", last_year, policy.max_asks_per_year()));
+  }
+  p.clear_ineligible_reasons();
+  for (std::string& r : reasons) p.add_ineligible_reasons(std::move(r));
+  p.set_eligible(reasons.empty());
+  return p;
+}
+
+std::string ContactToAsk(const v1::AdvocacyProfile& p) {
+  const v1::ContactAdvocacy* best = nullptr;
+  for (const auto& c : p.contacts()) {
+    if (!c.consent() || c.left_company()) continue;
+    if (best == nullptr || c.actions() > best->actions()) best = &c;
+  }
+  return best == nullptr ? "" : best->contact_id();
+}
+
+v1::ReferenceCandidate Rank(const v1::ReferencePolicy& policy, const v1::ReferenceCriteria& criteria,
+                            const v1::AdvocacyProfile& p, absl::Time now) {
+  const v1::RankingWeights& w = policy.weights();
+  v1::ReferenceCandidate c;
+  const auto part = [&c](const char* name, double points, std::string detail) {
+    v1::ScorePart* s = c.add_explanation();
+    s->set_part(name);
+    s->set_points(points);
+    s->set_detail(std::move(detail));
+    c.set_score(c.score() + points);
+  };
+  const auto same = [&](const char* name, double weight, const std::string& wanted, const std::string& has) {
+    if (wanted.empty()) return;
+    part(name, wanted == has ? weight : 0,
+         wanted == has ? absl::StrCat(name, " ", has, " matches") : absl::StrCat(name, " ", has.empty() ? "unknown" : has, ", not ", wanted));
+  };
+  same("industry", w.industry(), criteria.industry(), p.industry());
+  if (!criteria.products().empty()) {
+    std::vector<std::string> shared;
+    for (const std::string& want : criteria.products()) {
+      if (std::find(p.products().begin(), p.products().end(), want) != p.products().end()) shared.push_back(want);
+    }
+    part("products", w.products() * shared.size() / criteria.products_size(),
+         absl::StrCat(shared.size(), " of ", criteria.products_size(), " products",
+                      shared.empty() ? "" : absl::StrCat(": ", absl::StrJoin(shared, ", "))));
+  }
+  same("region", w.region(), criteria.region(), p.region());
+  same("size", w.size(), criteria.size(), p.size());
+  if (!criteria.use_case().empty()) {
+    const bool has = std::find(p.use_cases().begin(), p.use_cases().end(), criteria.use_case()) != p.use_cases().end();
+    part("use_case", has ? w.use_case() : 0,
+         has ? absl::StrCat("confirmed value in ", criteria.use_case()) : absl::StrCat("no confirmed value in ", criteria.use_case()));
+  }
+  int actions = 0;
+  for (const auto& a : p.actions()) actions += a.count();
+  part("history", w.history() * std::min(actions, 5) / 5.0,
+       actions == 0 ? "no advocacy actions yet" : absl::StrCat(actions, " advocacy actions"));
+  const int answered = p.requests_completed() + p.requests_declined();
+  part("acceptance", w.acceptance() * (answered == 0 ? 0.5 : p.acceptance_rate()),
+       answered == 0 ? "never asked before"
+                     : absl::StrFormat("accepted %d of %d asks", p.requests_completed(), answered));
+  if (p.last_asked_at().seconds() == 0) {
+    part("freshness", w.freshness(), "never asked");
+  } else {
+    const double days = DaysBetween(p.last_asked_at().seconds(), now);
+    part("freshness", w.freshness() * std::clamp(days / 365, 0.0, 1.0), absl::StrFormat("last asked %.0f days ago", days));
+  }
+  *c.mutable_profile() = p;
+  c.set_contact_id(ContactToAsk(p));
+  return c;
+}
+
+}  // namespace retention::reference

@@ -1,0 +1,53 @@
+// reference-pipeline's rules, free of storage and transport: folding events, health and
+// churn signals into an advocacy profile; eligibility (from the profile and the
+// account's reference requests); ranking a candidate against a prospect, explained.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "retention/v1/advocacy.pb.h"
+#include "retention/v1/churn_risk.pb.h"
+#include "retention/v1/health.pb.h"
+#include "retention/v1/interaction_event.pb.h"
+#include "services/reference-pipeline/reference_state.pb.h"
+
+namespace retention::reference {
+
+using referencepipeline::ReferenceAccountState;
+
+// What an input changed that may call for a signal.
+struct Applied {
+  bool applied = false;          // false: a redelivery, nothing changed
+  bool contract_signed = false;  // SIGNED, RENEWED or EXPANDED
+  bool risk_rose = false;        // the churn tier rose above the policy's maximum
+};
+
+Applied ApplyEvent(const v1::ReferencePolicy& policy, const v1::InteractionEvent& event, int32_t partition,
+                   int64_t offset, ReferenceAccountState* state);
+Applied ApplyHealth(const v1::ReferencePolicy& policy, const v1::HealthSignal& signal, int32_t partition,
+                    int64_t offset, ReferenceAccountState* state);
+Applied ApplyChurn(const v1::ReferencePolicy& policy, const v1::ChurnRiskSignal& signal, int32_t partition,
+                   int64_t offset, ReferenceAccountState* state);
+
+// Why the stream-built conditions fail (band, stage, churn tier, success, consent),
+// as of the profile's latest input; empty when they hold.
+std::vector<std::string> StreamReasons(const v1::ReferencePolicy& policy, const v1::AdvocacyProfile& profile);
+
+// The profile with its request fields filled from `requests` and its eligibility at
+// `now`: the stream conditions, no open request, no ask within the cooldown, fewer
+// asks in the last year than the cap. Declined asks count as asks.
+v1::AdvocacyProfile Evaluate(const v1::ReferencePolicy& policy, v1::AdvocacyProfile profile,
+                             const std::vector<v1::ReferenceRequest>& requests, absl::Time now);
+
+// The candidate's score for `criteria` with its parts; `profile` as from Evaluate.
+v1::ReferenceCandidate Rank(const v1::ReferencePolicy& policy, const v1::ReferenceCriteria& criteria,
+                            const v1::AdvocacyProfile& profile, absl::Time now);
+
+// The contact to ask: consenting, still at the company, most advocacy actions.
+std::string ContactToAsk(const v1::AdvocacyProfile& profile);
+
+bool IsOpen(v1::ReferenceRequest::State state);
+
+}  // namespace retention::reference
