@@ -58,7 +58,6 @@ int main(int argc, char** argv) {
 
   const redis::RedisOptions redis_options = config::RedisOptionsFor(*common);
   redis::RedisClient pipeline_redis(redis_options);
-  redis::RedisClient grpc_redis(redis_options);
   if (auto s = pipeline_redis.ConnectWithin(common->startup_timeout); !s.ok()) config::ExitOnStartupError(program, s);
 
   const kafka::KafkaSettings kafka_settings = config::KafkaSettingsFor(*common, program);
@@ -97,7 +96,8 @@ int main(int argc, char** argv) {
   });
 
   reference::RedisReferenceStore pipeline_store(&pipeline_redis);
-  reference::RedisReferenceStore grpc_store(&grpc_redis);
+  // gRPC calls run on their own connections, side by side.
+  reference::StorePool grpc_stores(redis_options, 4);
   reference::EngineSettings engine_settings;
   engine_settings.policy = *policy;
   engine_settings.v1_topic = absl::GetFlag(FLAGS_v1_topic);
@@ -115,7 +115,7 @@ int main(int argc, char** argv) {
   reference::ServiceSettings service_settings;
   service_settings.policy = *policy;
   service_settings.advocacy_topic = absl::GetFlag(FLAGS_advocacy_topic);
-  reference::ReferenceGrpcService service(service_settings, &grpc_store, producer->get(), &hub, &metrics);
+  reference::ReferenceGrpcService service(service_settings, &grpc_stores, producer->get(), &hub, &metrics);
   auto server =
       grpc_server::GrpcServer::Start(common->grpc_port, {&service}, {"retention.v1.ReferencePipelineService"});
   if (!server.ok()) config::ExitOnStartupError(program, server.status());

@@ -232,21 +232,20 @@ std::string ContactToAsk(const v1::AdvocacyProfile& p) {
   return best == nullptr ? "" : best->contact_id();
 }
 
-v1::ReferenceCandidate Rank(const v1::ReferencePolicy& policy, const v1::ReferenceCriteria& criteria,
-                            const v1::AdvocacyProfile& p, absl::Time now) {
+namespace {
+
+// Calls part(name, points, detail) for each part of a candidate's score; `detail` is
+// a callable giving the explanation, built only by those who show it.
+template <typename Part>
+void ScoreParts(const v1::ReferencePolicy& policy, const v1::ReferenceCriteria& criteria, const v1::AdvocacyProfile& p,
+                absl::Time now, Part&& part) {
   const v1::RankingWeights& w = policy.weights();
-  v1::ReferenceCandidate c;
-  const auto part = [&c](const char* name, double points, std::string detail) {
-    v1::ScorePart* s = c.add_explanation();
-    s->set_part(name);
-    s->set_points(points);
-    s->set_detail(std::move(detail));
-    c.set_score(c.score() + points);
-  };
   const auto same = [&](const char* name, double weight, const std::string& wanted, const std::string& has) {
     if (wanted.empty()) return;
-    part(name, wanted == has ? weight : 0,
-         wanted == has ? absl::StrCat(name, " ", has, " matches") : absl::StrCat(name, " ", has.empty() ? "unknown" : has, ", not ", wanted));
+    part(name, wanted == has ? weight : 0, [&] {
+      return wanted == has ? absl::StrCat(name, " ", has, " matches")
+                           : absl::StrCat(name, " ", has.empty() ? "unknown" : has, ", not ", wanted);
+    });
   };
   same("industry", w.industry(), criteria.industry(), p.industry());
   if (!criteria.products().empty()) {
@@ -254,33 +253,59 @@ v1::ReferenceCandidate Rank(const v1::ReferencePolicy& policy, const v1::Referen
     for (const std::string& want : criteria.products()) {
       if (std::find(p.products().begin(), p.products().end(), want) != p.products().end()) shared.push_back(want);
     }
-    part("products", w.products() * shared.size() / criteria.products_size(),
-         absl::StrCat(shared.size(), " of ", criteria.products_size(), " products",
-                      shared.empty() ? "" : absl::StrCat(": ", absl::StrJoin(shared, ", "))));
+    part("products", w.products() * shared.size() / criteria.products_size(), [&] {
+      return absl::StrCat(shared.size(), " of ", criteria.products_size(), " products",
+                          shared.empty() ? "" : absl::StrCat(": ", absl::StrJoin(shared, ", ")));
+    });
   }
   same("region", w.region(), criteria.region(), p.region());
   same("size", w.size(), criteria.size(), p.size());
   if (!criteria.use_case().empty()) {
     const bool has = std::find(p.use_cases().begin(), p.use_cases().end(), criteria.use_case()) != p.use_cases().end();
-    part("use_case", has ? w.use_case() : 0,
-         has ? absl::StrCat("confirmed value in ", criteria.use_case()) : absl::StrCat("no confirmed value in ", criteria.use_case()));
+    part("use_case", has ? w.use_case() : 0, [&] {
+      return absl::StrCat(has ? "confirmed value in " : "no confirmed value in ", criteria.use_case());
+    });
   }
   int actions = 0;
   for (const auto& a : p.actions()) actions += a.count();
-  part("history", w.history() * std::min(actions, 5) / 5.0,
-       actions == 0 ? "no advocacy actions yet" : absl::StrCat(actions, " advocacy actions"));
+  part("history", w.history() * std::min(actions, 5) / 5.0, [&] {
+    return actions == 0 ? std::string("no advocacy actions yet") : absl::StrCat(actions, " advocacy actions");
+  });
   const int answered = p.requests_completed() + p.requests_declined();
-  part("acceptance", w.acceptance() * (answered == 0 ? 0.5 : p.acceptance_rate()),
-       answered == 0 ? "never asked before"
-                     : absl::StrFormat("accepted %d of %d asks", p.requests_completed(), answered));
+  part("acceptance", w.acceptance() * (answered == 0 ? 0.5 : p.acceptance_rate()), [&] {
+    return answered == 0 ? std::string("never asked before")
+                         : absl::StrFormat("accepted %d of %d asks", p.requests_completed(), answered);
+  });
   if (p.last_asked_at().seconds() == 0) {
-    part("freshness", w.freshness(), "never asked");
+    part("freshness", w.freshness(), [] { return std::string("never asked"); });
   } else {
     const double days = DaysBetween(p.last_asked_at().seconds(), now);
-    part("freshness", w.freshness() * std::clamp(days / 365, 0.0, 1.0), absl::StrFormat("last asked %.0f days ago", days));
+    part("freshness", w.freshness() * std::clamp(days / 365, 0.0, 1.0),
+         [&] { return absl::StrFormat("last asked %.0f days ago", days); });
   }
-  *c.mutable_profile() = p;
+}
+
+}  // namespace
+
+double Score(const v1::ReferencePolicy& policy, const v1::ReferenceCriteria& criteria, const v1::AdvocacyProfile& p,
+             absl::Time now) {
+  double total = 0;
+  ScoreParts(policy, criteria, p, now, [&total](const char*, double points, const auto&) { total += points; });
+  return total;
+}
+
+v1::ReferenceCandidate Rank(const v1::ReferencePolicy& policy, const v1::ReferenceCriteria& criteria,
+                            v1::AdvocacyProfile p, absl::Time now) {
+  v1::ReferenceCandidate c;
+  ScoreParts(policy, criteria, p, now, [&c](const char* name, double points, const auto& detail) {
+    v1::ScorePart* s = c.add_explanation();
+    s->set_part(name);
+    s->set_points(points);
+    s->set_detail(detail());
+    c.set_score(c.score() + points);
+  });
   c.set_contact_id(ContactToAsk(p));
+  *c.mutable_profile() = std::move(p);
   return c;
 }
 

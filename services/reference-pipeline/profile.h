@@ -41,9 +41,13 @@ std::vector<std::string> StreamReasons(const v1::ReferencePolicy& policy, const 
 v1::AdvocacyProfile Evaluate(const v1::ReferencePolicy& policy, v1::AdvocacyProfile profile,
                              const std::vector<v1::ReferenceRequest>& requests, absl::Time now);
 
+// The candidate's score for `criteria` (what Rank sums, without the explanation).
+double Score(const v1::ReferencePolicy& policy, const v1::ReferenceCriteria& criteria,
+             const v1::AdvocacyProfile& profile, absl::Time now);
+
 // The candidate's score for `criteria` with its parts; `profile` as from Evaluate.
 v1::ReferenceCandidate Rank(const v1::ReferencePolicy& policy, const v1::ReferenceCriteria& criteria,
-                            const v1::AdvocacyProfile& profile, absl::Time now);
+                            v1::AdvocacyProfile profile, absl::Time now);
 
 // The contact to ask: consenting, still at the company, most advocacy actions.
 std::string ContactToAsk(const v1::AdvocacyProfile& profile);

@@ -80,12 +80,26 @@ absl::StatusOr<std::unique_ptr<pipeline::BatchWork>> ReferenceBatchProcessor::Pr
   return std::make_unique<ReferenceBatch>(std::move(*result), store_, metrics_);
 }
 
-absl::StatusOr<v1::AdvocacyProfile> ReferenceGrpcService::ProfileLocked(const std::string& account) {
-  auto states = store_->Load({account});
+StorePool::StorePool(const redis::RedisOptions& options, int size) {
+  for (int i = 0; i < size; ++i) {
+    auto slot = std::make_unique<Slot>();
+    slot->redis = std::make_unique<redis::RedisClient>(options);
+    slot->store = std::make_unique<RedisReferenceStore>(slot->redis.get());
+    slots_.push_back(std::move(slot));
+  }
+}
+
+StorePool::Lease StorePool::Get() {
+  Slot& slot = *slots_[next_.fetch_add(1) % slots_.size()];
+  return Lease(slot.mu, slot.store.get());
+}
+
+absl::StatusOr<v1::AdvocacyProfile> ReferenceGrpcService::Profile(StorePool::Lease& store, const std::string& account) {
+  auto states = store->Load({account});
   if (!states.ok()) return states.status();
   const ReferenceAccountState& state = (*states)[account];
   if (state.profile().account_id().empty()) return absl::NotFoundError(absl::StrCat("account ", account, " not seen"));
-  auto requests = store_->ForAccounts({account});
+  auto requests = store->ForAccounts({account});
   if (!requests.ok()) return requests.status();
   return Evaluate(settings_.policy, state.profile(), (*requests)[account], absl::Now());
 }
@@ -100,29 +114,42 @@ grpc::Status ReferenceGrpcService::FindReferences(grpc::ServerContext*, const v1
   absl::StatusOr<std::map<std::string, ReferenceAccountState>> states;
   absl::StatusOr<std::map<std::string, std::vector<v1::ReferenceRequest>>> requests;
   {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto accounts = store_->StreamEligible();
+    StorePool::Lease store = stores_->Get();
+    auto accounts = store->StreamEligible();
     if (!accounts.ok()) return ToGrpc(accounts.status());
-    states = store_->Load(*accounts);
+    states = store->Load(accounts->eligible);
     if (!states.ok()) return ToGrpc(states.status());
-    requests = store_->ForAccounts(*accounts);
+    // Requests only of the candidates ever asked: most never were.
+    std::sort(accounts->eligible.begin(), accounts->eligible.end());
+    std::vector<std::string> asked;
+    for (const std::string& a : accounts->asked) {
+      if (std::binary_search(accounts->eligible.begin(), accounts->eligible.end(), a)) asked.push_back(a);
+    }
+    requests = store->ForAccounts(asked);
     if (!requests.ok()) return ToGrpc(requests.status());
   }
   const absl::Time now = absl::Now();
-  std::vector<v1::ReferenceCandidate> candidates;
+  // Score every eligible account; explain only those returned.
+  std::vector<std::pair<double, v1::AdvocacyProfile>> scored;
+  static const std::vector<v1::ReferenceRequest> kNone;
   for (const auto& [account, state] : *states) {
     // The index is the pipeline's view; the profile and the requests decide.
-    v1::AdvocacyProfile p = Evaluate(settings_.policy, state.profile(), (*requests)[account], now);
+    const auto asked = requests->find(account);
+    v1::AdvocacyProfile p =
+        Evaluate(settings_.policy, state.profile(), asked == requests->end() ? kNone : asked->second, now);
     if (!p.eligible()) continue;
-    candidates.push_back(Rank(settings_.policy, request->criteria(), p, now));
+    const double score = Score(settings_.policy, request->criteria(), p, now);
+    scored.emplace_back(score, std::move(p));
   }
-  std::sort(candidates.begin(), candidates.end(), [](const v1::ReferenceCandidate& a, const v1::ReferenceCandidate& b) {
-    return a.score() != b.score() ? a.score() > b.score() : a.profile().account_id() < b.profile().account_id();
+  const size_t shown = std::min(scored.size(), static_cast<size_t>(limit));
+  std::partial_sort(scored.begin(), scored.begin() + shown, scored.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first > b.first : a.second.account_id() < b.second.account_id();
   });
-  response->set_eligible_accounts(static_cast<int32_t>(candidates.size()));
-  for (size_t i = 0; i < candidates.size() && static_cast<int>(i) < limit; ++i) {
-    candidates[i].set_rank(static_cast<int32_t>(i + 1));
-    *response->add_candidates() = std::move(candidates[i]);
+  response->set_eligible_accounts(static_cast<int32_t>(scored.size()));
+  for (size_t i = 0; i < shown; ++i) {
+    v1::ReferenceCandidate c = Rank(settings_.policy, request->criteria(), std::move(scored[i].second), now);
+    c.set_rank(static_cast<int32_t>(i + 1));
+    *response->add_candidates() = std::move(c);
   }
   metrics_->find_seconds.Observe(absl::ToDoubleSeconds(absl::Now() - start));
   return grpc::Status::OK;
@@ -157,8 +184,9 @@ grpc::Status ReferenceGrpcService::CreateRequest(grpc::ServerContext*, const v1:
   if (auto s = CheckCreate(*create); !s.ok()) return ToGrpc(s);
   v1::AdvocacyProfile profile;
   {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto evaluated = ProfileLocked(create->account_id());
+    std::lock_guard<std::mutex> serial(requests_mu_);
+    StorePool::Lease store = stores_->Get();
+    auto evaluated = Profile(store, create->account_id());
     if (!evaluated.ok()) return ToGrpc(evaluated.status());
     profile = std::move(*evaluated);
     // Protecting advocates from fatigue is the point: an ineligible account is not asked.
@@ -169,7 +197,7 @@ grpc::Status ReferenceGrpcService::CreateRequest(grpc::ServerContext*, const v1:
     }
     const std::string contact = create->contact_id().empty() ? ContactToAsk(profile) : create->contact_id();
     *response = NewRequest(*create, NewRequestId(), contact, absl::Now());
-    if (auto s = store_->Create(*response); !s.ok()) return ToGrpc(s);
+    if (auto s = store->Create(*response); !s.ok()) return ToGrpc(s);
   }
   return Announce(*response, profile);
 }
@@ -179,14 +207,15 @@ grpc::Status ReferenceGrpcService::UpdateRequest(grpc::ServerContext*, const v1:
   if (update->request_id().empty()) return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "request_id is required");
   v1::AdvocacyProfile profile;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::lock_guard<std::mutex> serial(requests_mu_);
+    StorePool::Lease store = stores_->Get();
     absl::Status replaced;
     for (int attempt = 0; attempt < 3; ++attempt) {  // another replica may move it meanwhile
-      auto current = store_->Get(update->request_id());
+      auto current = store->Get(update->request_id());
       if (!current.ok()) return ToGrpc(current.status());
       auto moved = Transition(*current, *update, absl::Now());
       if (!moved.ok()) return ToGrpc(moved.status());
-      replaced = store_->Replace(*current, *moved);
+      replaced = store->Replace(*current, *moved);
       if (replaced.ok()) {
         *response = std::move(*moved);
         break;
@@ -194,7 +223,7 @@ grpc::Status ReferenceGrpcService::UpdateRequest(grpc::ServerContext*, const v1:
       if (replaced.code() != absl::StatusCode::kAborted) return ToGrpc(replaced);
     }
     if (!replaced.ok()) return ToGrpc(replaced);
-    auto evaluated = ProfileLocked(response->account_id());
+    auto evaluated = Profile(store, response->account_id());
     if (evaluated.ok()) profile = std::move(*evaluated);
   }
   return Announce(*response, profile);
@@ -203,8 +232,8 @@ grpc::Status ReferenceGrpcService::UpdateRequest(grpc::ServerContext*, const v1:
 grpc::Status ReferenceGrpcService::GetRequest(grpc::ServerContext*, const v1::GetRequestRequest* request,
                                               v1::ReferenceRequest* response) {
   if (request->request_id().empty()) return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "request_id is required");
-  std::lock_guard<std::mutex> lock(mu_);
-  auto found = store_->Get(request->request_id());
+  StorePool::Lease store = stores_->Get();
+  auto found = store->Get(request->request_id());
   if (!found.ok()) return ToGrpc(found.status());
   *response = std::move(*found);
   return grpc::Status::OK;
@@ -213,8 +242,8 @@ grpc::Status ReferenceGrpcService::GetRequest(grpc::ServerContext*, const v1::Ge
 grpc::Status ReferenceGrpcService::GetAdvocacyProfile(grpc::ServerContext*, const v1::GetAdvocacyProfileRequest* request,
                                                       v1::AdvocacyProfile* response) {
   if (request->account_id().empty()) return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "account_id is required");
-  std::lock_guard<std::mutex> lock(mu_);
-  auto profile = ProfileLocked(request->account_id());
+  StorePool::Lease store = stores_->Get();
+  auto profile = Profile(store, request->account_id());
   if (!profile.ok()) return ToGrpc(profile.status());
   *response = std::move(*profile);
   return grpc::Status::OK;

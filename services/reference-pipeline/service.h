@@ -2,6 +2,8 @@
 // pipeline, and ReferencePipelineService over gRPC (sync API: every call blocks on Redis).
 #pragma once
 
+#include <atomic>
+#include <memory>
 #include <mutex>
 
 #include "libs/kafka/producer.h"
@@ -44,6 +46,34 @@ class ReferenceBatchProcessor : public pipeline::BatchProcessor {
 
 using AdvocacyHub = pipeline::SignalHub<v1::AdvocacySignal>;
 
+// Redis connections for the gRPC handlers: each call leases one, so that calls run
+// side by side on their own connections.
+class StorePool {
+ public:
+  StorePool(const redis::RedisOptions& options, int size);
+
+  // A store and the lock on its connection, held until the lease goes.
+  class Lease {
+   public:
+    Lease(std::mutex& mu, RedisReferenceStore* store) : lock_(mu), store_(store) {}
+    RedisReferenceStore* operator->() { return store_; }
+
+   private:
+    std::unique_lock<std::mutex> lock_;
+    RedisReferenceStore* store_;
+  };
+  Lease Get();
+
+ private:
+  struct Slot {
+    std::mutex mu;
+    std::unique_ptr<redis::RedisClient> redis;
+    std::unique_ptr<RedisReferenceStore> store;
+  };
+  std::vector<std::unique_ptr<Slot>> slots_;
+  std::atomic<uint64_t> next_{0};
+};
+
 struct ServiceSettings {
   v1::ReferencePolicy policy;
   std::string advocacy_topic = "retention.advocacy.v1";
@@ -52,11 +82,10 @@ struct ServiceSettings {
 
 class ReferenceGrpcService final : public v1::ReferencePipelineService::Service {
  public:
-  // `store` has its own Redis connection, used under a lock; `producer` publishes
-  // request changes to the advocacy topic.
-  ReferenceGrpcService(ServiceSettings settings, RedisReferenceStore* store, kafka::KafkaProducer* producer,
-                       AdvocacyHub* hub, ReferenceMetrics* metrics)
-      : settings_(std::move(settings)), store_(store), producer_(producer), hub_(hub), metrics_(metrics) {}
+  // `producer` publishes request changes to the advocacy topic.
+  ReferenceGrpcService(ServiceSettings settings, StorePool* stores, kafka::KafkaProducer* producer, AdvocacyHub* hub,
+                       ReferenceMetrics* metrics)
+      : settings_(std::move(settings)), stores_(stores), producer_(producer), hub_(hub), metrics_(metrics) {}
 
   grpc::Status FindReferences(grpc::ServerContext*, const v1::FindReferencesRequest*,
                               v1::FindReferencesResponse*) override;
@@ -69,14 +98,16 @@ class ReferenceGrpcService final : public v1::ReferencePipelineService::Service 
                              grpc::ServerWriter<v1::AdvocacySignal>*) override;
 
  private:
-  // The account's profile evaluated now, or NOT_FOUND / UNAVAILABLE. Call under mu_.
-  absl::StatusOr<v1::AdvocacyProfile> ProfileLocked(const std::string& account);
+  // The account's profile evaluated now, or NOT_FOUND / UNAVAILABLE.
+  absl::StatusOr<v1::AdvocacyProfile> Profile(StorePool::Lease& store, const std::string& account);
   // Publishes the request's change to the advocacy topic.
   grpc::Status Announce(const v1::ReferenceRequest& request, const v1::AdvocacyProfile& profile);
 
   ServiceSettings settings_;
-  std::mutex mu_;  // guards store_ and serialises request changes of this replica
-  RedisReferenceStore* store_;
+  // Serialises request changes of this replica: the eligibility check and the creation
+  // of a request must not interleave with another's.
+  std::mutex requests_mu_;
+  StorePool* stores_;
   kafka::KafkaProducer* producer_;
   AdvocacyHub* hub_;
   ReferenceMetrics* metrics_;

@@ -9,6 +9,7 @@ std::string StateKey(const std::string& account) { return absl::StrCat("ref:acct
 std::string RequestKey(const std::string& id) { return absl::StrCat("ref:req:{", id, "}"); }
 std::string AccountRequestsKey(const std::string& account) { return absl::StrCat("ref:reqs:{", account, "}"); }
 constexpr char kEligible[] = "ref:eligible";
+constexpr char kAsked[] = "ref:asked";
 
 // Compare-and-set of a whole value, atomic in Redis.
 constexpr char kReplaceScript[] =
@@ -53,18 +54,20 @@ absl::Status RedisReferenceStore::Save(const std::vector<ReferenceAccountState>&
   return CheckReplies(*replies);
 }
 
-absl::StatusOr<std::vector<std::string>> RedisReferenceStore::StreamEligible() {
-  auto replies = redis_->Pipeline(std::vector<redis::Command>{{"SMEMBERS", kEligible}});
+absl::StatusOr<RedisReferenceStore::Candidates> RedisReferenceStore::StreamEligible() {
+  auto replies = redis_->Pipeline(std::vector<redis::Command>{{"SMEMBERS", kEligible}, {"SMEMBERS", kAsked}});
   if (!replies.ok()) return replies.status();
   if (auto s = CheckReplies(*replies); !s.ok()) return s;
-  std::vector<std::string> out;
-  for (const redis::Reply& r : (*replies)[0].elements) out.push_back(r.str);
+  Candidates out;
+  for (const redis::Reply& r : (*replies)[0].elements) out.eligible.push_back(r.str);
+  for (const redis::Reply& r : (*replies)[1].elements) out.asked.push_back(r.str);
   return out;
 }
 
 absl::Status RedisReferenceStore::Create(const v1::ReferenceRequest& request) {
   auto replies = redis_->Transaction({{"SET", RequestKey(request.request_id()), request.SerializeAsString(), "NX"},
-                                      {"SADD", AccountRequestsKey(request.account_id()), request.request_id()}});
+                                      {"SADD", AccountRequestsKey(request.account_id()), request.request_id()},
+                                      {"SADD", kAsked, request.account_id()}});
   if (!replies.ok()) return replies.status();
   if (auto s = CheckReplies(*replies); !s.ok()) return s;
   if ((*replies)[0].is_nil()) return absl::AlreadyExistsError(absl::StrCat("request ", request.request_id(), " exists"));

@@ -29,7 +29,8 @@ class RequestStore {
 };
 
 // Keys: ref:acct:{A} (state), ref:eligible (set of accounts whose stream conditions
-// hold), ref:req:{ID} (request), ref:reqs:{A} (set of the account's request ids).
+// hold), ref:req:{ID} (request), ref:reqs:{A} (set of the account's request ids),
+// ref:asked (set of accounts with any request).
 class RedisReferenceStore : public ProfileStore, public RequestStore {
  public:
   explicit RedisReferenceStore(redis::RedisClient* redis) : redis_(redis) {}
@@ -38,8 +39,12 @@ class RedisReferenceStore : public ProfileStore, public RequestStore {
   // One MULTI/EXEC: a crash before it completes writes none of the batch.
   absl::Status Save(const std::vector<ReferenceAccountState>& states) override;
 
-  // Accounts in the eligible index.
-  absl::StatusOr<std::vector<std::string>> StreamEligible();
+  // Accounts in the eligible index, and which of them were ever asked (one round trip).
+  struct Candidates {
+    std::vector<std::string> eligible;
+    std::vector<std::string> asked;
+  };
+  absl::StatusOr<Candidates> StreamEligible();
 
   absl::Status Create(const v1::ReferenceRequest& request) override;
   absl::StatusOr<v1::ReferenceRequest> Get(const std::string& request_id) override;
