@@ -5,6 +5,7 @@
 
 #include <fstream>
 #include <map>
+#include <set>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -12,6 +13,9 @@
 #include "absl/strings/strip.h"
 #include "libs/kafka/producer.h"
 #include "libs/kafka/topic_reader.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
+#include "retention/v1/advocacy.grpc.pb.h"
 #include "retention/v1/churn_risk.grpc.pb.h"
 #include "retention/v1/dead_letter.pb.h"
 #include "retention/v1/health.grpc.pb.h"
@@ -26,11 +30,6 @@ std::string ToJson(const google::protobuf::Message& message) {
   options.preserve_proto_field_names = false;
   (void)google::protobuf::util::MessageToJsonString(message, &json, options);
   return json;
-}
-
-std::string PayloadName(const v1::InteractionEvent& e) {
-  const auto* field = e.GetDescriptor()->FindFieldByNumber(static_cast<int>(e.payload_case()));
-  return field == nullptr ? "-" : field->name();
 }
 
 std::string Printable(const std::string& bytes, size_t max) {
@@ -82,19 +81,45 @@ absl::Status Send(const Options& options, const std::string& file, std::ostream&
   return absl::OkStatus();
 }
 
+namespace {
+
+// The message type of a topic's records, from options.type or the topic's name.
+absl::StatusOr<std::unique_ptr<google::protobuf::Message>> MessageFor(const Options& options) {
+  std::string type = options.type;
+  if (type.empty()) {
+    const std::string& t = options.topic;
+    type = absl::StrContains(t, "dlq")        ? "dead-letter"
+           : absl::StrContains(t, "health")   ? "health"
+           : absl::StrContains(t, "churn")    ? "churn-risk"
+           : absl::StrContains(t, "advocacy") ? "advocacy"
+           : absl::StrContains(t, "raw")      ? "raw"
+                                              : "event";
+  }
+  if (type == "raw") return std::unique_ptr<google::protobuf::Message>();
+  if (type == "event") return std::unique_ptr<google::protobuf::Message>(new v1::InteractionEvent);
+  if (type == "dead-letter") return std::unique_ptr<google::protobuf::Message>(new v1::DeadLetter);
+  if (type == "health") return std::unique_ptr<google::protobuf::Message>(new v1::HealthSignal);
+  if (type == "churn-risk") return std::unique_ptr<google::protobuf::Message>(new v1::ChurnRiskSignal);
+  if (type == "advocacy") return std::unique_ptr<google::protobuf::Message>(new v1::AdvocacySignal);
+  return absl::InvalidArgumentError(
+      absl::StrCat("--type=", type, ": expected raw, event, dead-letter, health, churn-risk or advocacy"));
+}
+
+}  // namespace
+
 absl::Status Tail(const Options& options, std::ostream& out) {
+  auto message = MessageFor(options);
+  if (!message.ok()) return message.status();
   auto records = kafka::ReadTopicToEnd(options.brokers, options.topic, 0, options.timeout);
   if (!records.ok()) return records.status();
   for (const kafka::ConsumedRecord& r : *records) {
-    v1::InteractionEvent event;
-    const bool is_event = event.ParseFromString(r.value) && !event.event_id().empty();
+    // Raw records are shown as sent (JSON is printed as is); the rest decoded.
+    const bool decoded = *message != nullptr && (*message)->ParseFromString(r.value);
+    const std::string text = decoded ? ToJson(**message) : Printable(r.value, options.json ? 100000 : 160);
     if (options.json) {
-      out << (is_event ? ToJson(event) : absl::StrCat("{\"raw\":\"", Printable(r.value, 200), "\"}")) << "\n";
-    } else if (is_event) {
-      out << absl::StrFormat("%-3d %-8d %-14s %-22s %-16s %s\n", r.partition, r.offset, event.account_id(),
-                             event.event_id(), PayloadName(event), ToJson(event));
+      out << (decoded || absl::StartsWith(r.value, "{") ? text : absl::StrCat("{\"raw\":\"", text, "\"}")) << "\n";
     } else {
-      out << absl::StrFormat("%-3d %-8d %-14s %s\n", r.partition, r.offset, r.key, Printable(r.value, 120));
+      out << absl::StrFormat("%-3d %-8d %-20s %s\n", r.partition, r.offset, r.key.empty() ? "-" : r.key, text);
     }
   }
   if (!options.json) out << records->size() << " records on " << options.topic << "\n";
@@ -248,6 +273,175 @@ absl::Status Risk(const Options& options, const std::string& account, std::ostre
     }
   }
   return absl::OkStatus();
+}
+
+absl::Status Replay(const Options& options, const ReplaySelection& selection, std::ostream& out) {
+  std::set<std::pair<int32_t, int64_t>> offsets;
+  for (const std::string& text : selection.offsets) {
+    std::pair<std::string, std::string> parts = absl::StrSplit(text, absl::MaxSplits(':', 1));
+    int32_t partition = 0;
+    int64_t offset = 0;
+    if (!absl::SimpleAtoi(parts.first, &partition) || !absl::SimpleAtoi(parts.second, &offset)) {
+      return absl::InvalidArgumentError(absl::StrCat("--offsets: expected PARTITION:OFFSET, got \"", text, "\""));
+    }
+    offsets.insert({partition, offset});
+  }
+  if (offsets.empty() && selection.reason.empty() && selection.event_ids.empty()) {
+    return absl::InvalidArgumentError("choose the records to replay with --offsets, --reason or --event_id");
+  }
+  v1::RejectReason reason = v1::REJECT_REASON_UNSPECIFIED;
+  if (!selection.reason.empty() && !v1::RejectReason_Parse(selection.reason, &reason)) {
+    return absl::InvalidArgumentError(absl::StrCat("--reason=", selection.reason, ": not a RejectReason"));
+  }
+  auto records = kafka::ReadTopicToEnd(options.brokers, options.topic, 0, options.timeout);
+  if (!records.ok()) return records.status();
+  std::vector<kafka::OutgoingRecord> chosen;
+  for (const kafka::ConsumedRecord& r : *records) {
+    v1::DeadLetter letter;
+    if (!letter.ParseFromString(r.value)) continue;
+    const bool pick = offsets.count({r.partition, r.offset}) > 0 || (!selection.reason.empty() && letter.reason() == reason) ||
+                      (!letter.event_id().empty() && std::find(selection.event_ids.begin(), selection.event_ids.end(),
+                                                               letter.event_id()) != selection.event_ids.end());
+    if (!pick) continue;
+    kafka::OutgoingRecord record{options.to_topic, letter.original_key(), letter.original_value(), {}};
+    for (const v1::RecordHeader& h : letter.original_headers()) {
+      if (!options.content_type.empty() && absl::EqualsIgnoreCase(h.key(), "content-type")) continue;
+      record.headers.push_back({h.key(), h.value()});
+    }
+    if (!options.content_type.empty()) record.headers.push_back({"content-type", options.content_type});
+    out << absl::StrFormat("%s %d@%d %-22s %s -> %s\n", selection.dry_run ? "would replay" : "replaying", r.partition,
+                           r.offset, v1::RejectReason_Name(letter.reason()),
+                           letter.event_id().empty() ? "-" : letter.event_id(), options.to_topic);
+    chosen.push_back(std::move(record));
+  }
+  if (chosen.empty()) return absl::NotFoundError(absl::StrCat("no dead letter on ", options.topic, " matches"));
+  if (selection.dry_run) return absl::OkStatus();
+  kafka::ProducerOptions producer_options;
+  producer_options.kafka.brokers = options.brokers;
+  producer_options.kafka.client_id = "retentionctl";
+  auto producer = kafka::KafkaProducer::Create(producer_options, options.timeout);
+  if (!producer.ok()) return producer.status();
+  if (auto s = (*producer)->ProduceAndWait(chosen, options.timeout); !s.ok()) return s;
+  out << "replayed " << chosen.size() << " records to " << options.to_topic << "\n";
+  return absl::OkStatus();
+}
+
+namespace {
+
+std::chrono::system_clock::time_point Deadline(absl::Duration d) {
+  return std::chrono::system_clock::now() + std::chrono::milliseconds(absl::ToInt64Milliseconds(d));
+}
+
+}  // namespace
+
+absl::Status References(const Options& options, const std::string& account, const Criteria& criteria,
+                        std::ostream& out) {
+  auto stub = v1::ReferencePipelineService::NewStub(
+      grpc::CreateChannel(options.reference_addr, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(Deadline(options.timeout));
+  if (!account.empty()) {
+    v1::GetAdvocacyProfileRequest request;
+    request.set_account_id(account);
+    v1::AdvocacyProfile p;
+    if (auto s = FromGrpc(stub->GetAdvocacyProfile(&context, request, &p), "GetAdvocacyProfile"); !s.ok()) return s;
+    if (options.json) {
+      out << ToJson(p) << "\n";
+      return absl::OkStatus();
+    }
+    out << absl::StrFormat("%s: %s, %s; health %.0f %s, %s, churn %s; %s, %s\n", p.account_id(),
+                           p.eligible() ? "ELIGIBLE" : "not eligible", p.advocate() ? "an advocate" : "not an advocate",
+                           p.health_score(), v1::HealthBand_Name(p.band()), v1::LoyaltyStage_Name(p.stage()),
+                           v1::RiskTier_Name(p.churn_tier()), p.consent() ? "consent on file" : "no consent",
+                           p.last_success().empty() ? "no success yet" : p.last_success());
+    for (const std::string& r : p.ineligible_reasons()) out << "  not eligible: " << r << "\n";
+    for (const v1::ActionCount& a : p.actions()) {
+      out << absl::StrFormat("  %-16s x%d\n", v1::AdvocacyAction::Kind_Name(a.kind()), a.count());
+    }
+    out << absl::StrFormat("  requests %d (completed %d, declined %d), %d in the last year\n", p.requests_received(),
+                           p.requests_completed(), p.requests_declined(), p.asks_last_year());
+    return absl::OkStatus();
+  }
+  v1::FindReferencesRequest request;
+  request.mutable_criteria()->set_industry(criteria.industry);
+  request.mutable_criteria()->set_region(criteria.region);
+  request.mutable_criteria()->set_size(criteria.size);
+  request.mutable_criteria()->set_use_case(criteria.use_case);
+  for (const std::string& p : criteria.products) request.mutable_criteria()->add_products(p);
+  request.set_limit(options.limit);
+  v1::FindReferencesResponse response;
+  if (auto s = FromGrpc(stub->FindReferences(&context, request, &response), "FindReferences"); !s.ok()) return s;
+  if (options.json) {
+    for (const auto& c : response.candidates()) out << ToJson(c) << "\n";
+    return absl::OkStatus();
+  }
+  out << absl::StrFormat("%-4s %-22s %6s  %s\n", "RANK", "ACCOUNT", "SCORE", "WHY");
+  for (const v1::ReferenceCandidate& c : response.candidates()) {
+    std::string why;
+    for (const v1::ScorePart& part : c.explanation()) {
+      if (part.points() > 0) absl::StrAppend(&why, why.empty() ? "" : "; ", part.detail());
+    }
+    out << absl::StrFormat("%-4d %-22s %6.1f  %s\n", c.rank(), c.profile().account_id(), c.score(), why);
+  }
+  out << response.candidates_size() << " shown of " << response.eligible_accounts() << " eligible accounts\n";
+  return absl::OkStatus();
+}
+
+absl::Status Watch(const Options& options, const std::string& stream, std::ostream& out) {
+  grpc::ClientContext context;
+  if (options.watch_for > absl::ZeroDuration()) context.set_deadline(Deadline(options.watch_for));
+  const auto finished = [&](const grpc::Status& s, const char* what) {
+    // The watch ends at its deadline: that is the normal end, not an error.
+    return s.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED ? absl::OkStatus() : FromGrpc(s, what);
+  };
+  if (stream == "health") {
+    auto stub = v1::HealthService::NewStub(grpc::CreateChannel(options.health_addr, grpc::InsecureChannelCredentials()));
+    auto reader = stub->WatchHealth(&context, v1::WatchHealthRequest());
+    v1::HealthSignal s;
+    while (reader->Read(&s)) {
+      out << (options.json ? ToJson(s)
+                           : absl::StrFormat("%-22s %5.1f -> %5.1f  %s, %s", s.account_id(), s.previous_score(),
+                                             s.health().score(), v1::HealthBand_Name(s.health().band()),
+                                             v1::LoyaltyStage_Name(s.health().loyalty_stage())))
+          << std::endl;
+    }
+    return finished(reader->Finish(), "WatchHealth");
+  }
+  if (stream == "risk") {
+    auto stub = v1::ChurnRiskService::NewStub(grpc::CreateChannel(options.churn_addr, grpc::InsecureChannelCredentials()));
+    v1::StreamRiskRequest request;
+    if (!options.min_tier.empty()) {
+      v1::RiskTier tier;
+      if (!v1::RiskTier_Parse(options.min_tier, &tier)) {
+        return absl::InvalidArgumentError(absl::StrCat("--min_tier=", options.min_tier, ": expected LOW, MEDIUM, HIGH or CRITICAL"));
+      }
+      request.mutable_filter()->set_min_tier(tier);
+    }
+    auto reader = stub->StreamRisk(&context, request);
+    v1::ChurnRiskSignal s;
+    while (reader->Read(&s)) {
+      out << (options.json ? ToJson(s)
+                           : absl::StrFormat("%-22s %4.0f%% -> %4.0f%%  %-9s %s", s.account_id(),
+                                             s.previous_probability() * 100, s.risk().probability() * 100,
+                                             v1::RiskTier_Name(s.risk().tier()), Drivers(s.risk())))
+          << std::endl;
+    }
+    return finished(reader->Finish(), "StreamRisk");
+  }
+  if (stream == "advocacy") {
+    auto stub = v1::ReferencePipelineService::NewStub(
+        grpc::CreateChannel(options.reference_addr, grpc::InsecureChannelCredentials()));
+    auto reader = stub->WatchAdvocacy(&context, v1::WatchAdvocacyRequest());
+    v1::AdvocacySignal s;
+    while (reader->Read(&s)) {
+      out << (options.json ? ToJson(s)
+                           : absl::StrFormat("%-22s %-20s %s", s.account_id(), v1::AdvocacySignal::Kind_Name(s.kind()),
+                                             s.reason()))
+          << std::endl;
+    }
+    return finished(reader->Finish(), "WatchAdvocacy");
+  }
+  return absl::InvalidArgumentError(absl::StrCat("watch ", stream, ": expected health, risk or advocacy"));
 }
 
 }  // namespace retention::ctl

@@ -4,6 +4,7 @@
 
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
@@ -19,14 +20,35 @@ struct Options {
   absl::Duration timeout = absl::Seconds(30);
   std::string health_addr = "127.0.0.1:50052";  // health: the HealthService
   std::string churn_addr = "127.0.0.1:50053";   // risk: the ChurnRiskService
-  int limit = 10;                                // risk: how many accounts
+  int limit = 10;                                // risk, references: how many accounts
+  std::string reference_addr = "127.0.0.1:50054";  // references: the ReferencePipelineService
+  std::string type;                  // tail: the message type, when the topic name does not say
+  std::string to_topic = "retention.interactions.raw";  // replay: where records go back to
+  absl::Duration watch_for = absl::ZeroDuration();       // watch: how long (0: until interrupted)
+  std::string min_tier;              // watch risk: e.g. HIGH
+};
+
+// Which dead letters to replay; a record matching any selector is chosen.
+struct ReplaySelection {
+  std::vector<std::string> offsets;  // "PARTITION:OFFSET" on the dead-letter topic
+  std::string reason;                // e.g. DECODE_ERROR
+  std::vector<std::string> event_ids;
+  bool dry_run = false;
+};
+
+// What a prospect looks like, for references without an account.
+struct Criteria {
+  std::string industry, region, size, use_case;
+  std::vector<std::string> products;
 };
 
 // send FILE: every non-empty line not starting with '#' is one JSON InteractionEvent
 // (protobuf's JSON mapping), published keyed by its accountId.
 absl::Status Send(const Options& options, const std::string& file, std::ostream& out);
 
-// tail: prints the topic from its beginning to its end, decoded as JSON.
+// tail: prints the topic from its beginning to its end, decoded as JSON: the message
+// type follows from the topic's name (raw, v1, dlq, health, churn-risk, advocacy) or
+// options.type.
 absl::Status Tail(const Options& options, std::ostream& out);
 
 // dlq: the dead-letter topic: one row per record (reason, detail, event id, where it
@@ -40,5 +62,18 @@ absl::Status Health(const Options& options, const std::string& account, std::ost
 // risk [ACCOUNT]: one account's churn risk and drivers, or the accounts with the most
 // revenue at risk.
 absl::Status Risk(const Options& options, const std::string& account, std::ostream& out);
+
+// replay: publishes the chosen dead letters' original bytes and headers (the
+// content-type overridden by options.content_type, if set) back to options.to_topic,
+// once whatever refused them is fixed. Ingest then reads them like any other record.
+absl::Status Replay(const Options& options, const ReplaySelection& selection, std::ostream& out);
+
+// references [ACCOUNT]: one account's advocacy profile and eligibility, or, without
+// ACCOUNT, the best reference candidates for the criteria with the reasons of their rank.
+absl::Status References(const Options& options, const std::string& account, const Criteria& criteria,
+                        std::ostream& out);
+
+// watch health|risk|advocacy: prints signals as the services publish them.
+absl::Status Watch(const Options& options, const std::string& stream, std::ostream& out);
 
 }  // namespace retention::ctl

@@ -1,53 +1,112 @@
-// retentionctl: the suite from the command line. Run `retentionctl --help`.
+// retentionctl: the suite from the command line. Run `retentionctl --help`, or
+// `retentionctl COMMAND --help` for one command.
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
+#include <map>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "tools/retentionctl/commands.h"
 
 ABSL_FLAG(std::string, brokers, "", "Kafka bootstrap servers (default: $KAFKA_BROKERS, else 127.0.0.1:9092)");
 ABSL_FLAG(std::string, topic, "", "Topic (default per command: send -> retention.interactions.raw, "
-                                  "tail -> retention.interactions.v1, dlq -> retention.interactions.dlq)");
+                                  "tail -> retention.interactions.v1, dlq and replay -> retention.interactions.dlq)");
 ABSL_FLAG(bool, json, false, "Print JSON lines instead of a table");
 ABSL_FLAG(std::string, format, "json", "send: json (each line as written) or protobuf (encoded)");
-ABSL_FLAG(std::string, content_type, "", "send: content-type header to use instead of the format's");
+ABSL_FLAG(std::string, content_type, "", "send, replay: content-type header to use instead of the record's");
 ABSL_FLAG(absl::Duration, timeout, absl::Seconds(30), "How long to wait for Kafka or a service");
-ABSL_FLAG(std::string, health_addr, "127.0.0.1:50052", "health: host:port of the HealthService");
-ABSL_FLAG(std::string, churn_addr, "127.0.0.1:50053", "risk: host:port of the ChurnRiskService");
-ABSL_FLAG(int, limit, 10, "risk: how many accounts to list");
+ABSL_FLAG(std::string, health_addr, "127.0.0.1:50052", "host:port of the HealthService");
+ABSL_FLAG(std::string, churn_addr, "127.0.0.1:50053", "host:port of the ChurnRiskService");
+ABSL_FLAG(std::string, reference_addr, "127.0.0.1:50054", "host:port of the ReferencePipelineService");
+ABSL_FLAG(int, limit, 10, "risk, references: how many accounts to list");
+ABSL_FLAG(std::string, type, "", "tail: raw, event, dead-letter, health, churn-risk or advocacy (default: from the topic name)");
+ABSL_FLAG(std::string, to_topic, "retention.interactions.raw", "replay: the topic records go back to");
+ABSL_FLAG(std::vector<std::string>, offsets, {}, "replay: dead letters by PARTITION:OFFSET, comma separated");
+ABSL_FLAG(std::string, reason, "", "replay: every dead letter with this reason, e.g. DECODE_ERROR");
+ABSL_FLAG(std::vector<std::string>, event_id, {}, "replay: dead letters of these event ids, comma separated");
+ABSL_FLAG(bool, dry_run, false, "replay: list what would be replayed, send nothing");
+ABSL_FLAG(absl::Duration, watch_for, absl::ZeroDuration(), "watch: stop after this long (0: until interrupted)");
+ABSL_FLAG(std::string, min_tier, "", "watch risk: only signals at this tier or above (LOW, MEDIUM, HIGH, CRITICAL)");
+ABSL_FLAG(std::string, industry, "", "references: the prospect's industry");
+ABSL_FLAG(std::vector<std::string>, products, {}, "references: the prospect's products, comma separated");
+ABSL_FLAG(std::string, region, "", "references: the prospect's region");
+ABSL_FLAG(std::string, size, "", "references: the prospect's size band");
+ABSL_FLAG(std::string, use_case, "", "references: the outcome the prospect wants, e.g. reduced-close-time");
 
 namespace {
 
 constexpr char kUsage[] = R"(retentionctl: the retention signals suite from the command line.
 
-usage: retentionctl COMMAND [flags] [ARGS]
+usage: retentionctl COMMAND [flags] [ARGS]      (retentionctl COMMAND --help for one)
 
 commands:
-  send FILE   publish the JSON events in FILE (one per line) to the raw topic
-  tail        print a topic from its beginning to its end, decoded
-  dlq         list the dead-letter topic with each record's reason, and counts
-  health [ACCOUNT]
-              one account's health and why, or every account by score
-  risk [ACCOUNT]
-              one account's churn risk and drivers, or the most revenue at risk
+  send FILE          publish the JSON events in FILE (one per line) to the raw topic
+  tail               print a topic from its beginning to its end, decoded
+  dlq                list the dead-letter topic with each record's reason, and counts
+  replay             send chosen dead letters back to the raw topic once fixed
+  health [ACCOUNT]   one account's health and why, or every account by score
+  risk [ACCOUNT]     one account's churn risk and drivers, or the most revenue at risk
+  references [ACCOUNT]
+                     one account's advocacy profile, or the best reference candidates
+  watch health|risk|advocacy
+                     print signals as they are published)";
 
-flags: --brokers, --topic, --json, --format, --content_type, --timeout, --health_addr,
---churn_addr, --limit
-(see --helpfull))";
+const std::map<std::string, std::string>& CommandHelp() {
+  static const auto* help = new std::map<std::string, std::string>{
+      {"send", "retentionctl send FILE [--format=json|protobuf] [--content_type=T] [--topic=T]\n"
+               "  Publishes each non-empty line of FILE not starting with '#' (a JSON InteractionEvent,\n"
+               "  protobuf's JSON mapping) keyed by its accountId, as JSON or encoded as protobuf."},
+      {"tail", "retentionctl tail [--topic=T] [--type=...] [--json]\n"
+               "  Prints the topic from its beginning to its end. Records are decoded by the topic's\n"
+               "  name (raw, v1, dlq, health, churn-risk, advocacy) or --type."},
+      {"dlq", "retentionctl dlq [--topic=T] [--json]\n"
+              "  Lists the dead letters (reason, event id, where from, detail) and counts by reason."},
+      {"replay", "retentionctl replay (--offsets=P:O,... | --reason=R | --event_id=ID,...) [--content_type=T]\n"
+                 "                    [--to_topic=T] [--dry_run]\n"
+                 "  Publishes the chosen dead letters' original bytes and headers back to the raw topic,\n"
+                 "  once what refused them is fixed (e.g. a wrong content-type: --content_type=application/json).\n"
+                 "  Ingest then reads them as any other record; ids already accepted stay duplicates."},
+      {"health", "retentionctl health [ACCOUNT] [--health_addr=H:P] [--json]\n"
+                 "  One account's score, band, stage, components and trends; or every account by score."},
+      {"risk", "retentionctl risk [ACCOUNT] [--churn_addr=H:P] [--limit=N] [--json]\n"
+               "  One account's churn risk and drivers; or the N accounts with the most revenue at risk."},
+      {"references", "retentionctl references [ACCOUNT] [--reference_addr=H:P] [--json]\n"
+                     "           [--industry=I] [--products=A,B] [--region=R] [--size=S] [--use_case=U] [--limit=N]\n"
+                     "  One account's advocacy profile and eligibility; or the best candidates for a prospect,\n"
+                     "  each with the reasons of its rank."},
+      {"watch", "retentionctl watch health|risk|advocacy [--min_tier=HIGH] [--watch_for=60s] [--json]\n"
+                "  Prints signals as the services publish them, until interrupted or --watch_for passes."},
+  };
+  return *help;
+}
 
 }  // namespace
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(kUsage);
+  // `retentionctl COMMAND --help`: that command's help, not every flag.
+  if (argc >= 3 && CommandHelp().count(argv[1]) > 0) {
+    for (int i = 2; i < argc; ++i) {
+      if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
+        std::cout << CommandHelp().at(argv[1]) << "\n";
+        return 0;
+      }
+    }
+  }
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
   if (args.size() < 2) {
     std::cerr << kUsage << "\n";
     return 2;
   }
   const std::string command = args[1];
+  if (CommandHelp().count(command) == 0) {
+    std::cerr << "retentionctl: unknown command '" << command << "'\n\n" << kUsage << "\n";
+    return 2;
+  }
   retention::ctl::Options options;
   options.brokers = absl::GetFlag(FLAGS_brokers);
   if (options.brokers.empty()) {
@@ -61,12 +120,18 @@ int main(int argc, char** argv) {
   options.timeout = absl::GetFlag(FLAGS_timeout);
   options.health_addr = absl::GetFlag(FLAGS_health_addr);
   options.churn_addr = absl::GetFlag(FLAGS_churn_addr);
+  options.reference_addr = absl::GetFlag(FLAGS_reference_addr);
   options.limit = absl::GetFlag(FLAGS_limit);
+  options.type = absl::GetFlag(FLAGS_type);
+  options.to_topic = absl::GetFlag(FLAGS_to_topic);
+  options.watch_for = absl::GetFlag(FLAGS_watch_for);
+  options.min_tier = absl::GetFlag(FLAGS_min_tier);
+  const std::string account = args.size() > 2 ? args[2] : "";
 
   absl::Status status;
   if (command == "send") {
     if (args.size() != 3) {
-      std::cerr << "retentionctl send: expected one FILE of JSON lines\n";
+      std::cerr << "retentionctl send: expected one FILE of JSON lines\n" << CommandHelp().at("send") << "\n";
       return 2;
     }
     if (options.topic.empty()) options.topic = "retention.interactions.raw";
@@ -77,17 +142,30 @@ int main(int argc, char** argv) {
   } else if (command == "dlq") {
     if (options.topic.empty()) options.topic = "retention.interactions.dlq";
     status = retention::ctl::DeadLetters(options, std::cout);
+  } else if (command == "replay") {
+    if (options.topic.empty()) options.topic = "retention.interactions.dlq";
+    retention::ctl::ReplaySelection selection{absl::GetFlag(FLAGS_offsets), absl::GetFlag(FLAGS_reason),
+                                              absl::GetFlag(FLAGS_event_id), absl::GetFlag(FLAGS_dry_run)};
+    status = retention::ctl::Replay(options, selection, std::cout);
   } else if (command == "risk") {
-    status = retention::ctl::Risk(options, args.size() > 2 ? args[2] : "", std::cout);
+    status = retention::ctl::Risk(options, account, std::cout);
   } else if (command == "health") {
-    status = retention::ctl::Health(options, args.size() > 2 ? args[2] : "", std::cout);
-  } else {
-    std::cerr << "retentionctl: unknown command '" << command << "'\n\n" << kUsage << "\n";
-    return 2;
+    status = retention::ctl::Health(options, account, std::cout);
+  } else if (command == "references") {
+    retention::ctl::Criteria criteria{absl::GetFlag(FLAGS_industry), absl::GetFlag(FLAGS_region),
+                                      absl::GetFlag(FLAGS_size), absl::GetFlag(FLAGS_use_case),
+                                      absl::GetFlag(FLAGS_products)};
+    status = retention::ctl::References(options, account, criteria, std::cout);
+  } else if (command == "watch") {
+    if (args.size() != 3) {
+      std::cerr << "retentionctl watch: expected health, risk or advocacy\n" << CommandHelp().at("watch") << "\n";
+      return 2;
+    }
+    status = retention::ctl::Watch(options, args[2], std::cout);
   }
   if (!status.ok()) {
     std::cerr << "retentionctl " << command << ": " << status.message() << "\n";
-    return 1;
+    return status.code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
   }
   return 0;
 }
