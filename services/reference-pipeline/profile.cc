@@ -273,7 +273,7 @@ void ScoreParts(const v1::ReferencePolicy& policy, const v1::ReferenceCriteria& 
   });
   const int answered = p.requests_completed() + p.requests_declined();
   part("acceptance", w.acceptance() * (answered == 0 ? 0.5 : p.acceptance_rate()), [&] {
-    return answered == 0 ? std::string("never asked before")
+    return answered == 0 ? std::string("no asks answered yet")
                          : absl::StrFormat("accepted %d of %d asks", p.requests_completed(), answered);
   });
   if (p.last_asked_at().seconds() == 0) {

@@ -5,32 +5,17 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 
 from confluent_kafka.admin import AdminClient, NewTopic
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "tools/python"))
+from retention_protos import compile_protos  # noqa: E402
 BIN = os.environ.get("RETENTION_BIN", os.path.join(ROOT, "bazel-bin"))
 BROKERS = os.environ.get("KAFKA_BROKERS", "127.0.0.1:9092")
 REDIS = os.environ.get("REDIS_ADDR", "127.0.0.1:6379")
-
-
-def compile_protos():
-    """Generates Python modules from protos/ (as another team would) and imports them."""
-    from grpc_tools import protoc  # grpcio-tools from PyPI
-
-    out = tempfile.mkdtemp(prefix="retention-py-")
-    sources = [os.path.join("retention/v1", f) for f in sorted(os.listdir(os.path.join(ROOT, "protos/retention/v1")))
-               if f.endswith(".proto")]
-    include = os.path.join(os.path.dirname(protoc.__file__), "_proto")
-    code = protoc.main(["protoc", f"-I{os.path.join(ROOT, 'protos')}", f"-I{include}", f"--python_out={out}",
-                        f"--grpc_python_out={out}", *sources])
-    if code != 0:
-        raise RuntimeError(f"protoc failed with {code}")
-    sys.path.insert(0, out)
-    return out
 
 
 def unique(name):
