@@ -6,6 +6,7 @@
 #include "gtest/gtest.h"
 #include "retention/v1/dead_letter.pb.h"
 #include "tests/integration/ingest_harness.h"
+#include "tests/support/account_script.h"
 
 namespace retention::testing {
 namespace {
@@ -69,6 +70,54 @@ TEST(Retentionctl, ReplaysAFixedDeadLetterThroughIngestToTheV1Topic) {
   EXPECT_EQ(bad, 2);
   EXPECT_TRUE(absl::StrContains(bad_log, "expected PARTITION:OFFSET")) << bad_log;
   EXPECT_EQ(ingest->Terminate(), 0);
+}
+
+// `watch risk` prints churn-risk signals as they are published, filtered by tier.
+TEST(Retentionctl, WatchPrintsRiskSignalsAsTheyArePublished) {
+  const std::string v1 = UniqueName("v1"), health = UniqueName("health"), churn = UniqueName("churn");
+  CreateTopics({v1, health, churn});
+  const int grpc_port = FreePort();
+  const std::string instance = UniqueName("churn-risk");
+  Process service(Runfile("services/churn-risk/churn-risk"),
+                  {"--kafka_brokers=" + KafkaBrokers(), "--redis_addr=" + RedisAddr(), "--v1_topic=" + v1,
+                   "--health_topic=" + health, "--churn_topic=" + churn, "--group_id=" + instance,
+                   "--instance_id=" + instance, absl::StrCat("--grpc_port=", grpc_port), "--metrics_port=0",
+                   "--model=" + Runfile("services/churn-risk/models/churn-2026-11-a.textproto")},
+                  absl::StrCat(std::getenv("TEST_TMPDIR"), "/", instance, ".log"));
+  ASSERT_TRUE(service.WaitForLog("churn-risk ready", absl::Seconds(60))) << service.Log();
+  Process watch(Runfile("tools/retentionctl/retentionctl"),
+                {"watch", "risk", absl::StrCat("--churn_addr=127.0.0.1:", grpc_port), "--min_tier=MEDIUM",
+                 "--watch_for=60s"},
+                absl::StrCat(std::getenv("TEST_TMPDIR"), "/watch.log"));
+  // The watch subscribes from now on: keep sending until it has printed a MEDIUM (or
+  // higher) signal of the risky account, which piles up escalations and detractor
+  // answers; the calm one only promotes.
+  const std::string risky = UniqueName("risky"), calm = UniqueName("calm");
+  int n = 0;
+  ASSERT_TRUE(WaitFor([&] {
+    std::vector<kafka::OutgoingRecord> records;
+    for (const std::string& account : {risky, risky, calm}) {
+      v1::InteractionEvent e;
+      e.set_event_id(absl::StrCat(account, "-", ++n));
+      e.set_account_id(account);
+      e.mutable_occurred_at()->set_seconds(kDay0 + n * 3600);
+      if (account == calm) {
+        e.mutable_survey_response()->set_nps(10);
+      } else if (n % 2 == 0) {
+        e.mutable_support_ticket()->set_status(v1::SupportTicket::ESCALATED);
+      } else {
+        e.mutable_survey_response()->set_nps(0);
+      }
+      records.push_back({"", account, e.SerializeAsString(), {}});
+    }
+    ProduceAll(v1, records);
+    const std::string printed = watch.Log();
+    return absl::StrContains(printed, risky) &&
+           (absl::StrContains(printed, "MEDIUM") || absl::StrContains(printed, "HIGH"));
+  }, absl::Seconds(45))) << "watch printed:\n" << watch.Log() << "\nchurn-risk logged:\n" << service.Log();
+  // Only MEDIUM and above: the calm account (LOW) never shows.
+  EXPECT_FALSE(absl::StrContains(watch.Log(), calm)) << watch.Log();
+  EXPECT_EQ(service.Terminate(), 0);
 }
 
 }  // namespace
