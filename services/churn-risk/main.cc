@@ -15,6 +15,7 @@
 #include "libs/health/dependency_health.h"
 #include "libs/log/log.h"
 #include "libs/metrics/metrics_server.h"
+#include "libs/pipeline/hub_feeder.h"
 #include "libs/pipeline/stateful_pipeline.h"
 #include "libs/redis/redis_client.h"
 #include "services/churn-risk/engine.h"
@@ -74,25 +75,11 @@ int main(int argc, char** argv) {
   if (!producer.ok()) config::ExitOnStartupError("churn-risk", producer.status());
 
   // StreamRisk follows the churn-risk topic as it grows, whichever replica published.
-  kafka::ConsumerOptions stream_options;
-  stream_options.kafka = kafka_settings;
-  stream_options.kafka.properties["auto.offset.reset"] = "latest";
-  stream_options.group_id =
-      absl::StrCat("retention-churn-stream-", common->instance_id, "-", absl::ToUnixNanos(absl::Now()));
-  stream_options.topics = {absl::GetFlag(FLAGS_churn_topic)};
-  auto stream_consumer = kafka::KafkaConsumer::Create(stream_options, common->startup_timeout);
-  if (!stream_consumer.ok()) config::ExitOnStartupError("churn-risk", stream_consumer.status());
   churn::RiskHub hub;
-  std::thread stream_feeder([&] {
-    while (!stop_requested.load()) {
-      auto batch = (*stream_consumer)->PollBatch(500, absl::Milliseconds(200));
-      if (!batch.ok()) continue;
-      for (const kafka::ConsumedRecord& r : *batch) {
-        v1::ChurnRiskSignal signal;
-        if (signal.ParseFromString(r.value)) hub.Publish(signal);
-      }
-    }
-  });
+  auto feeder = pipeline::HubFeeder<v1::ChurnRiskSignal>::Start(
+      kafka_settings, absl::GetFlag(FLAGS_churn_topic), "churn-stream",
+      common->instance_id, common->startup_timeout, &hub);
+  if (!feeder.ok()) config::ExitOnStartupError("churn-risk", feeder.status());
 
   churn::RedisChurnStore pipeline_store(&pipeline_redis);
   churn::RedisChurnStore grpc_store(&grpc_redis);
@@ -126,9 +113,8 @@ int main(int argc, char** argv) {
   hub.Close();
   (*server)->SetServing(false);
   (*server)->Shutdown(absl::Seconds(5));
-  stream_feeder.join();
+  feeder->reset();  // stops reading the topic
   (*consumer)->Close();
-  (*stream_consumer)->Close();
   LOG_INFO("churn-risk stopped");
   return 0;
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "libs/grpc/stream_hub.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "libs/metrics/metrics_server.h"
@@ -126,19 +127,8 @@ grpc::Status ChurnGrpcService::ListAtRisk(grpc::ServerContext*, const v1::ListAt
 grpc::Status ChurnGrpcService::StreamRisk(grpc::ServerContext* context, const v1::StreamRiskRequest* request,
                                           grpc::ServerWriter<v1::ChurnRiskSignal>* writer) {
   const v1::RiskFilter filter = request->filter();
-  auto subscription = hub_->Subscribe([filter](const v1::ChurnRiskSignal& s) { return Matches(filter, s.risk()); });
-  grpc::Status status = grpc::Status::OK;
-  while (!context->IsCancelled() && !subscription->closed()) {
-    if (subscription->overflowed()) {
-      status = grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "subscriber fell too far behind; subscribe again");
-      break;
-    }
-    if (auto signal = subscription->Next(absl::Milliseconds(500))) {
-      if (!writer->Write(*signal)) break;
-    }
-  }
-  hub_->Unsubscribe(subscription);
-  return status;
+  return grpc_server::StreamFromHub<v1::ChurnRiskSignal>(
+      context, hub_, [filter](const v1::ChurnRiskSignal& s) { return Matches(filter, s.risk()); }, writer);
 }
 
 grpc::Status ChurnGrpcService::GetDefectionInsights(grpc::ServerContext*, const v1::GetDefectionInsightsRequest* request,

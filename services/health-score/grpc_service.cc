@@ -1,5 +1,6 @@
 #include "services/health-score/grpc_service.h"
 
+#include "libs/grpc/stream_hub.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -74,20 +75,8 @@ grpc::Status HealthGrpcService::ListAccounts(grpc::ServerContext*, const v1::Lis
 grpc::Status HealthGrpcService::WatchHealth(grpc::ServerContext* context, const v1::WatchHealthRequest* request,
                                             grpc::ServerWriter<v1::HealthSignal>* writer) {
   const v1::HealthFilter filter = request->filter();
-  auto subscription =
-      hub_->Subscribe([filter](const v1::HealthSignal& signal) { return Matches(filter, signal.health()); });
-  grpc::Status status = grpc::Status::OK;
-  while (!context->IsCancelled() && !subscription->closed()) {
-    if (subscription->overflowed()) {
-      status = grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "watcher fell too far behind; subscribe again");
-      break;
-    }
-    if (auto signal = subscription->Next(absl::Milliseconds(500))) {
-      if (!writer->Write(*signal)) break;
-    }
-  }
-  hub_->Unsubscribe(subscription);
-  return status;
+  return grpc_server::StreamFromHub<v1::HealthSignal>(
+      context, hub_, [filter](const v1::HealthSignal& s) { return Matches(filter, s.health()); }, writer);
 }
 
 grpc::Status HealthGrpcService::SetOverride(grpc::ServerContext*, const v1::SetOverrideRequest* request,

@@ -14,6 +14,7 @@
 #include "libs/health/dependency_health.h"
 #include "libs/log/log.h"
 #include "libs/metrics/metrics_server.h"
+#include "libs/pipeline/hub_feeder.h"
 #include "libs/redis/redis_client.h"
 #include "services/health-score/engine.h"
 #include "services/health-score/grpc_service.h"
@@ -74,24 +75,11 @@ int main(int argc, char** argv) {
   if (!producer.ok()) config::ExitOnStartupError("health-score", producer.status());
 
   // WatchHealth streams the health topic as it grows, whichever replica published.
-  kafka::ConsumerOptions watch_options;
-  watch_options.kafka = kafka_settings;
-  watch_options.kafka.properties["auto.offset.reset"] = "latest";
-  watch_options.group_id = absl::StrCat("retention-health-watch-", common->instance_id, "-", absl::ToUnixNanos(absl::Now()));
-  watch_options.topics = {absl::GetFlag(FLAGS_health_topic)};
-  auto watch_consumer = kafka::KafkaConsumer::Create(watch_options, common->startup_timeout);
-  if (!watch_consumer.ok()) config::ExitOnStartupError("health-score", watch_consumer.status());
   health::SignalHub hub;
-  std::thread watch_feeder([&] {
-    while (!stop_requested.load()) {
-      auto batch = (*watch_consumer)->PollBatch(500, absl::Milliseconds(200));
-      if (!batch.ok()) continue;
-      for (const kafka::ConsumedRecord& r : *batch) {
-        v1::HealthSignal signal;
-        if (signal.ParseFromString(r.value)) hub.Publish(signal);
-      }
-    }
-  });
+  auto feeder = pipeline::HubFeeder<v1::HealthSignal>::Start(
+      kafka_settings, absl::GetFlag(FLAGS_health_topic), "health-watch",
+      common->instance_id, common->startup_timeout, &hub);
+  if (!feeder.ok()) config::ExitOnStartupError("health-score", feeder.status());
 
   health::RedisHealthStore pipeline_store(&pipeline_redis);
   health::RedisHealthStore grpc_store(&grpc_redis);
@@ -120,9 +108,8 @@ int main(int argc, char** argv) {
   hub.Close();
   (*server)->SetServing(false);
   (*server)->Shutdown(absl::Seconds(5));
-  watch_feeder.join();
+  feeder->reset();  // stops reading the topic
   (*consumer)->Close();
-  (*watch_consumer)->Close();
   LOG_INFO("health-score stopped");
   return 0;
 }

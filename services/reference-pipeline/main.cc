@@ -16,6 +16,7 @@
 #include "libs/health/dependency_health.h"
 #include "libs/log/log.h"
 #include "libs/metrics/metrics_server.h"
+#include "libs/pipeline/hub_feeder.h"
 #include "libs/pipeline/stateful_pipeline.h"
 #include "libs/redis/redis_client.h"
 #include "services/reference-pipeline/engine.h"
@@ -75,25 +76,11 @@ int main(int argc, char** argv) {
   if (!producer.ok()) config::ExitOnStartupError(program, producer.status());
 
   // WatchAdvocacy follows the advocacy topic as it grows, whichever replica published.
-  kafka::ConsumerOptions stream_options;
-  stream_options.kafka = kafka_settings;
-  stream_options.kafka.properties["auto.offset.reset"] = "latest";
-  stream_options.group_id =
-      absl::StrCat("retention-advocacy-stream-", common->instance_id, "-", absl::ToUnixNanos(absl::Now()));
-  stream_options.topics = {absl::GetFlag(FLAGS_advocacy_topic)};
-  auto stream_consumer = kafka::KafkaConsumer::Create(stream_options, common->startup_timeout);
-  if (!stream_consumer.ok()) config::ExitOnStartupError(program, stream_consumer.status());
   reference::AdvocacyHub hub;
-  std::thread stream_feeder([&] {
-    while (!stop_requested.load()) {
-      auto batch = (*stream_consumer)->PollBatch(500, absl::Milliseconds(200));
-      if (!batch.ok()) continue;
-      for (const kafka::ConsumedRecord& r : *batch) {
-        v1::AdvocacySignal signal;
-        if (signal.ParseFromString(r.value)) hub.Publish(signal);
-      }
-    }
-  });
+  auto feeder = pipeline::HubFeeder<v1::AdvocacySignal>::Start(
+      kafka_settings, absl::GetFlag(FLAGS_advocacy_topic), "advocacy-stream",
+      common->instance_id, common->startup_timeout, &hub);
+  if (!feeder.ok()) config::ExitOnStartupError(program, feeder.status());
 
   reference::RedisReferenceStore pipeline_store(&pipeline_redis);
   // gRPC calls run on their own connections, side by side.
@@ -133,9 +120,8 @@ int main(int argc, char** argv) {
   hub.Close();
   (*server)->SetServing(false);
   (*server)->Shutdown(absl::Seconds(5));
-  stream_feeder.join();
+  feeder->reset();  // stops reading the topic
   (*consumer)->Close();
-  (*stream_consumer)->Close();
   LOG_INFO("reference-pipeline stopped");
   return 0;
 }

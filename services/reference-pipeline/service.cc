@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <random>
 
+#include "libs/grpc/stream_hub.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -252,21 +253,12 @@ grpc::Status ReferenceGrpcService::GetAdvocacyProfile(grpc::ServerContext*, cons
 grpc::Status ReferenceGrpcService::WatchAdvocacy(grpc::ServerContext* context, const v1::WatchAdvocacyRequest* request,
                                                  grpc::ServerWriter<v1::AdvocacySignal>* writer) {
   const std::vector<int> kinds(request->kinds().begin(), request->kinds().end());
-  auto subscription = hub_->Subscribe([kinds](const v1::AdvocacySignal& s) {
-    return kinds.empty() || std::find(kinds.begin(), kinds.end(), s.kind()) != kinds.end();
-  });
-  grpc::Status status = grpc::Status::OK;
-  while (!context->IsCancelled() && !subscription->closed()) {
-    if (subscription->overflowed()) {
-      status = grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "subscriber fell too far behind; subscribe again");
-      break;
-    }
-    if (auto signal = subscription->Next(absl::Milliseconds(500))) {
-      if (!writer->Write(*signal)) break;
-    }
-  }
-  hub_->Unsubscribe(subscription);
-  return status;
+  return grpc_server::StreamFromHub<v1::AdvocacySignal>(
+      context, hub_,
+      [kinds](const v1::AdvocacySignal& s) {
+        return kinds.empty() || std::find(kinds.begin(), kinds.end(), s.kind()) != kinds.end();
+      },
+      writer);
 }
 
 }  // namespace retention::reference

@@ -1,5 +1,6 @@
-// Helpers shared by the benchmarks: percentiles, timing a backlog, and the latency a
-// subscriber sees from sending an event to receiving the signal it caused.
+// Helpers shared by the benchmarks: percentiles, timing a backlog, the latency a
+// subscriber sees from sending an event to receiving the signal it caused, and
+// concurrent callers of a query.
 #pragma once
 
 #include <algorithm>
@@ -99,5 +100,35 @@ class SignalLatencyProbe {
   std::atomic<bool> done_{false};
   std::thread reader_;
 };
+
+struct CallerResults {
+  std::vector<double> milliseconds;  // every call's latency
+  int failed = 0;
+  double qps = 0;
+};
+
+// Runs `call(caller, call_number)` from `callers` threads for `duration`; a call
+// returns whether it succeeded.
+inline CallerResults RunCallers(int callers, absl::Duration duration, const std::function<bool(int, int)>& call) {
+  std::vector<std::vector<double>> per_caller(callers);
+  std::atomic<int> failed{0};
+  std::vector<std::thread> threads;
+  const absl::Time end = absl::Now() + duration;
+  for (int c = 0; c < callers; ++c) {
+    threads.emplace_back([&, c] {
+      for (int n = 0; absl::Now() < end; ++n) {
+        const absl::Time start = absl::Now();
+        if (!call(c, n)) ++failed;
+        per_caller[c].push_back(absl::ToDoubleMilliseconds(absl::Now() - start));
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  CallerResults results;
+  for (auto& v : per_caller) results.milliseconds.insert(results.milliseconds.end(), v.begin(), v.end());
+  results.failed = failed.load();
+  results.qps = results.milliseconds.size() / absl::ToDoubleSeconds(duration);
+  return results;
+}
 
 }  // namespace retention::bench

@@ -147,33 +147,22 @@ int main(int argc, char** argv) {
 
   // (3) GetRisk from concurrent callers.
   const int threads = absl::GetFlag(FLAGS_query_threads);
-  std::vector<std::vector<double>> per_thread(threads);
-  std::vector<std::thread> callers;
-  const absl::Time query_end = absl::Now() + absl::GetFlag(FLAGS_phase);
-  std::atomic<int> failures{0};
+  std::vector<std::unique_ptr<v1::ChurnRiskService::Stub>> stubs;
   for (int t = 0; t < threads; ++t) {
-    callers.emplace_back([&, t] {
-      auto stub = v1::ChurnRiskService::NewStub(
-          grpc::CreateChannel(absl::StrCat("127.0.0.1:", grpc_port), grpc::InsecureChannelCredentials()));
-      std::mt19937 pick(t);
-      while (absl::Now() < query_end) {
-        v1::GetRiskRequest request;
-        request.set_account_id(absl::StrCat(run, "-acct-", pick() % accounts));
-        v1::ChurnRisk risk;
-        grpc::ClientContext context;
-        const absl::Time start = absl::Now();
-        if (!stub->GetRisk(&context, request, &risk).ok()) ++failures;
-        per_thread[t].push_back(absl::ToDoubleMilliseconds(absl::Now() - start));
-      }
-    });
+    stubs.push_back(v1::ChurnRiskService::NewStub(
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", grpc_port), grpc::InsecureChannelCredentials())));
   }
-  for (auto& c : callers) c.join();
-  std::vector<double> all;
-  for (auto& v : per_thread) all.insert(all.end(), v.begin(), v.end());
+  const auto results = retention::bench::RunCallers(threads, absl::GetFlag(FLAGS_phase), [&](int caller, int n) {
+    v1::GetRiskRequest request;
+    request.set_account_id(absl::StrCat(run, "-acct-", (n * 7919 + caller * 104729) % accounts));
+    v1::ChurnRisk risk;
+    grpc::ClientContext context;
+    return stubs[caller]->GetRisk(&context, request, &risk).ok();
+  });
   std::printf("GetRisk, %d callers for %s: %.0f QPS, p50 %.2f ms, p99 %.2f ms, %d failed\n", threads,
-              absl::FormatDuration(absl::GetFlag(FLAGS_phase)).c_str(),
-              all.size() / absl::ToDoubleSeconds(absl::GetFlag(FLAGS_phase)), retention::bench::Percentile(all, 0.5),
-              retention::bench::Percentile(all, 0.99), failures.load());
+              absl::FormatDuration(absl::GetFlag(FLAGS_phase)).c_str(), results.qps,
+              retention::bench::Percentile(results.milliseconds, 0.5),
+              retention::bench::Percentile(results.milliseconds, 0.99), results.failed);
   service.Terminate();
   return 0;
 }

@@ -142,39 +142,29 @@ int main(int argc, char** argv) {
 
   // FindReferences from concurrent callers, with varying criteria.
   const int threads = absl::GetFlag(FLAGS_query_threads);
-  std::vector<std::vector<double>> per_thread(threads);
-  std::vector<std::thread> callers;
-  std::atomic<int> failures{0};
-  std::atomic<int> eligible{0};
-  const absl::Time end = absl::Now() + absl::GetFlag(FLAGS_phase);
+  std::vector<std::unique_ptr<v1::ReferencePipelineService::Stub>> stubs;
   for (int t = 0; t < threads; ++t) {
-    callers.emplace_back([&, t] {
-      auto stub = v1::ReferencePipelineService::NewStub(
-          grpc::CreateChannel(absl::StrCat("127.0.0.1:", grpc_port), grpc::InsecureChannelCredentials()));
-      std::mt19937 pick(t);
-      while (absl::Now() < end) {
-        v1::FindReferencesRequest request;
-        request.mutable_criteria()->set_industry(kIndustries[pick() % kIndustries.size()]);
-        request.mutable_criteria()->add_products(kProducts[pick() % kProducts.size()]);
-        request.mutable_criteria()->set_region("emea");
-        request.set_limit(10);
-        v1::FindReferencesResponse response;
-        grpc::ClientContext context;
-        const absl::Time start = absl::Now();
-        if (!stub->FindReferences(&context, request, &response).ok()) ++failures;
-        per_thread[t].push_back(absl::ToDoubleMilliseconds(absl::Now() - start));
-        eligible = response.eligible_accounts();
-      }
-    });
+    stubs.push_back(v1::ReferencePipelineService::NewStub(
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", grpc_port), grpc::InsecureChannelCredentials())));
   }
-  for (auto& c : callers) c.join();
-  std::vector<double> all;
-  for (auto& v : per_thread) all.insert(all.end(), v.begin(), v.end());
+  std::atomic<int> eligible{0};
+  const auto results = retention::bench::RunCallers(threads, absl::GetFlag(FLAGS_phase), [&](int caller, int n) {
+    v1::FindReferencesRequest request;
+    request.mutable_criteria()->set_industry(kIndustries[(n + caller) % kIndustries.size()]);
+    request.mutable_criteria()->add_products(kProducts[(n * 3 + caller) % kProducts.size()]);
+    request.mutable_criteria()->set_region("emea");
+    request.set_limit(10);
+    v1::FindReferencesResponse response;
+    grpc::ClientContext context;
+    const bool ok = stubs[caller]->FindReferences(&context, request, &response).ok();
+    eligible = response.eligible_accounts();
+    return ok;
+  });
   std::printf("FindReferences over %d eligible of %d accounts, %d callers for %s: %.0f QPS, p50 %.2f ms, p99 %.2f ms, "
               "%d failed\n",
-              eligible.load(), accounts, threads, absl::FormatDuration(absl::GetFlag(FLAGS_phase)).c_str(),
-              all.size() / absl::ToDoubleSeconds(absl::GetFlag(FLAGS_phase)), retention::bench::Percentile(all, 0.5),
-              retention::bench::Percentile(all, 0.99), failures.load());
+              eligible.load(), accounts, threads, absl::FormatDuration(absl::GetFlag(FLAGS_phase)).c_str(), results.qps,
+              retention::bench::Percentile(results.milliseconds, 0.5),
+              retention::bench::Percentile(results.milliseconds, 0.99), results.failed);
   service.Terminate();
   return 0;
 }
