@@ -56,6 +56,8 @@ absl::StatusOr<BatchResult> ReferenceEngine::Process(const std::vector<kafka::Co
   std::set<std::string> changed;
   for (const Input& in : inputs) {
     ReferenceAccountState& state = (*states)[in.account];
+    const bool was_eligible = state.stream_eligible();
+    const v1::RiskTier was_tier = state.profile().churn_tier();
     Applied applied;
     std::string trigger;
     if (in.record->topic == settings_.health_topic) {
@@ -82,6 +84,9 @@ absl::StatusOr<BatchResult> ReferenceEngine::Process(const std::vector<kafka::Co
       s.set_reason(std::move(reason));
       *s.mutable_profile() = p;
       s.set_trigger_id(trigger);
+      s.set_policy_version(policy.version());
+      s.set_previous_eligible(was_eligible);
+      s.set_previous_churn_tier(was_tier);
       result.signals.push_back(SignalRecord(settings_.advocacy_topic, std::move(s), now));
     };
     if (applied.contract_signed && p.band() >= policy.ask_at_signing_min_band() &&

@@ -261,6 +261,9 @@ TEST_F(ReferenceTest, AnAdvocateWhoseRiskRisesIsWithdrawnAndFlagged) {
   EXPECT_FALSE(Profile("acme").eligible());
   ASSERT_EQ(Count(signals, v1::AdvocacySignal::ADVOCATE_AT_RISK), 1);
   EXPECT_EQ(signals[0].reason(), "churn risk HIGH: stop asking, start saving");
+  EXPECT_EQ(signals[0].previous_churn_tier(), v1::LOW);
+  EXPECT_TRUE(signals[0].previous_eligible());
+  EXPECT_EQ(signals[0].policy_version(), policy_.version());
   EXPECT_EQ(Count(signals, v1::AdvocacySignal::NO_LONGER_ELIGIBLE), 1);
   // Still high: no second alarm.
   s.Churn("acme", 7, v1::CRITICAL);

@@ -164,6 +164,7 @@ grpc::Status ReferenceGrpcService::Announce(const v1::ReferenceRequest& request,
   *s.mutable_profile() = profile;
   *s.mutable_request() = request;
   s.set_trigger_id(absl::StrCat(request.request_id(), "#", request.history_size()));
+  s.set_policy_version(settings_.policy.version());
   // The change is recorded; its event must follow. Retried here, and reported if the
   // broker stays away (the caller may retry UpdateRequest's read with GetRequest).
   absl::Status published;
