@@ -14,6 +14,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, os.path.join(ROOT, "tools/python"))
 from retention_protos import compile_protos  # noqa: E402
 BIN = os.environ.get("RETENTION_BIN", os.path.join(ROOT, "bazel-bin"))
+# Optimised tools (generate, train): tools/test passes Bazel's -c opt output directory.
+TOOLS_BIN = os.environ.get("RETENTION_TOOLS_BIN", os.path.join(ROOT, "bazel-bin"))
 BROKERS = os.environ.get("KAFKA_BROKERS", "127.0.0.1:9092")
 REDIS = os.environ.get("REDIS_ADDR", "127.0.0.1:6379")
 

@@ -18,7 +18,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.preprocessing import StandardScaler
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BIN = os.environ.get("RETENTION_TOOLS_BIN", os.path.join(ROOT, "bazel-bin"))
+BIN = os.environ.get("RETENTION_TOOLS_BIN", os.path.join(ROOT, "bazel-bin"))  # optimised tools
 ACCOUNTS = 4000
 SEED = 11
 
