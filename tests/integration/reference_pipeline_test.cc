@@ -3,6 +3,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <fstream>
+#include <mutex>
 #include <random>
 #include <thread>
 
@@ -291,6 +292,52 @@ TEST(ReferencePipeline, AdvocatesAreFoundAskedAndProtectedFromFatigueAndRisk) {
     const grpc::Status s = stub->CreateRequest(&c, r, &ignored);
     EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
     EXPECT_EQ(s.error_message(), "requested_by is required");
+  }
+  EXPECT_EQ(service->Terminate(), 0);
+}
+
+// WatchAdvocacy streams signals as they are published, only of the kinds asked for.
+TEST(ReferencePipeline, WatchAdvocacyStreamsTheKindsAskedFor) {
+  ReferenceHarness h;
+  auto service = h.Start();
+  Script advocate(UniqueName("watched"));
+  h.Loyal(advocate, true);
+  ProduceAll(h.v1, advocate.Records());
+  h.Health(advocate.account(), 1, v1::GREEN, v1::CHAMPION);
+  h.Churn(advocate.account(), 1, v1::LOW);
+  ASSERT_TRUE(WaitFor([&] { return h.Shows(advocate, v1::GREEN, v1::LOW); }, absl::Seconds(60)));
+
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  v1::WatchAdvocacyRequest request;
+  request.add_kinds(v1::AdvocacySignal::ADVOCATE_AT_RISK);
+  auto stub = h.Stub();
+  auto reader = stub->WatchAdvocacy(&context, request);
+  std::mutex mu;
+  std::vector<v1::AdvocacySignal> seen;
+  std::thread watcher([&] {
+    v1::AdvocacySignal s;
+    while (reader->Read(&s)) {
+      std::lock_guard<std::mutex> lock(mu);
+      seen.push_back(s);
+    }
+  });
+  // The watch counts from its start: move the advocate's risk up and down until it
+  // has seen an "at risk" signal.
+  int day = 2;
+  const bool saw = WaitFor([&] {
+    h.Churn(advocate.account(), day++, v1::HIGH);
+    h.Churn(advocate.account(), day++, v1::LOW);
+    std::lock_guard<std::mutex> lock(mu);
+    return !seen.empty();
+  }, absl::Seconds(45));
+  context.TryCancel();
+  watcher.join();
+  ASSERT_TRUE(saw);
+  for (const auto& s : seen) {
+    EXPECT_EQ(s.kind(), v1::AdvocacySignal::ADVOCATE_AT_RISK);
+    EXPECT_EQ(s.account_id(), advocate.account());
+    EXPECT_EQ(s.previous_churn_tier(), v1::LOW);
   }
   EXPECT_EQ(service->Terminate(), 0);
 }
