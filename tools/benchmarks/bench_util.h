@@ -14,9 +14,12 @@
 #include <thread>
 #include <vector>
 
+#include <cstdio>
+
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "libs/kafka/consumer.h"
+#include "libs/kafka/producer.h"
 #include "tests/support/env.h"
 
 namespace retention::bench {
@@ -100,6 +103,32 @@ class SignalLatencyProbe {
   std::atomic<bool> done_{false};
   std::thread reader_;
 };
+
+// Sends `rate` events/s for `phase`, a tenth of a second at a time (`make(n)` gives
+// the n-th event's id and record), waits until `caught_up(sent)` holds, and prints the
+// send-to-signal latency the probe's subscriber saw, p50 and p99.
+inline void MeasureSteadyRate(SignalLatencyProbe& probe, kafka::KafkaProducer& producer, int rate,
+                              absl::Duration phase,
+                              const std::function<std::pair<std::string, kafka::OutgoingRecord>(int)>& make,
+                              const std::function<bool(int)>& caught_up) {
+  const absl::Time end = absl::Now() + phase;
+  int n = 0;
+  while (absl::Now() < end) {
+    const absl::Time tick = absl::Now();
+    for (int i = 0; i < rate / 10; ++i, ++n) {
+      auto [event_id, record] = make(n);
+      probe.Sent(event_id);
+      (void)producer.Produce(record);
+    }
+    absl::SleepFor(absl::Milliseconds(100) - (absl::Now() - tick));
+  }
+  testing::WaitFor([&] { return caught_up(n); }, absl::Seconds(60));
+  absl::SleepFor(absl::Seconds(1));  // the last signals' way to the subscriber
+  const std::vector<double> latencies = probe.Stop();
+  std::printf("steady %d events/s for %s: %zu signals received; send-to-signal p50 %.1f ms, p99 %.1f ms\n", rate,
+              absl::FormatDuration(phase).c_str(), latencies.size(), Percentile(latencies, 0.5),
+              Percentile(latencies, 0.99));
+}
 
 struct CallerResults {
   std::vector<double> milliseconds;  // every call's latency

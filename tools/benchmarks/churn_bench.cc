@@ -122,28 +122,16 @@ int main(int argc, char** argv) {
     return signal.ParseFromString(value) ? signal.trigger_event_id() : std::string();
   });
   if (probe == nullptr) return 1;
-  const int rate = absl::GetFlag(FLAGS_rate);
-  const absl::Time end = absl::Now() + absl::GetFlag(FLAGS_phase);
-  int n = 0;
-  while (absl::Now() < end) {
-    const absl::Time tick = absl::Now();
-    for (int i = 0; i < rate / 10; ++i, ++n) {
-      // Detractors and promoters in turn, so that most events move the tier.
-      v1::InteractionEvent e =
-          Event(absl::StrCat(run, "-live-", n), absl::StrCat(run, "-acct-", n % accounts), per_account + n / accounts, rng);
-      e.mutable_survey_response()->set_nps(n / accounts % 2 == 0 ? 0 : 10);
-      probe->Sent(e.event_id());
-      (void)(*producer)->Produce(Record(e, v1_topic));
-    }
-    absl::SleepFor(absl::Milliseconds(100) - (absl::Now() - tick));
-  }
-  retention::testing::WaitFor([&] { return metric("retention_churn_inputs_applied_total") >= total + n; },
-                              absl::Seconds(60));
-  absl::SleepFor(absl::Seconds(1));  // the last signals' way to the subscriber
-  const std::vector<double> latencies = probe->Stop();
-  std::printf("steady %d events/s for %s: %zu signals received; send-to-signal p50 %.1f ms, p99 %.1f ms\n", rate,
-              absl::FormatDuration(absl::GetFlag(FLAGS_phase)).c_str(), latencies.size(),
-              retention::bench::Percentile(latencies, 0.5), retention::bench::Percentile(latencies, 0.99));
+  retention::bench::MeasureSteadyRate(
+      *probe, **producer, absl::GetFlag(FLAGS_rate), absl::GetFlag(FLAGS_phase),
+      [&](int n) {
+        // Detractors and promoters in turn, so that most events move the tier.
+        v1::InteractionEvent e = Event(absl::StrCat(run, "-live-", n), absl::StrCat(run, "-acct-", n % accounts),
+                                       per_account + n / accounts, rng);
+        e.mutable_survey_response()->set_nps(n / accounts % 2 == 0 ? 0 : 10);
+        return std::make_pair(e.event_id(), Record(e, v1_topic));
+      },
+      [&](int sent) { return metric("retention_churn_inputs_applied_total") >= total + sent; });
 
   // (3) GetRisk from concurrent callers.
   const int threads = absl::GetFlag(FLAGS_query_threads);

@@ -120,30 +120,18 @@ int main(int argc, char** argv) {
     return signal.ParseFromString(value) ? signal.trigger_event_id() : std::string();
   });
   if (probe == nullptr) return 1;
-  const int rate = absl::GetFlag(FLAGS_rate);
-  const absl::Time end = absl::Now() + absl::GetFlag(FLAGS_latency_phase);
-  int n = 0;
-  while (absl::Now() < end) {
-    const absl::Time tick = absl::Now();
-    for (int i = 0; i < rate / 10; ++i, ++n) {
-      // Alternate promoters and detractors so that most events change the band or stage.
-      v1::InteractionEvent e = Event(absl::StrCat(run, "-live-", n), absl::StrCat(run, "-acct-", n % accounts),
-                                     per_account + n / accounts, rng);
-      e.mutable_survey_response()->set_nps(n / accounts % 2 == 0 ? 1 : 10);
-      OutgoingRecord r = Record(e);
-      r.topic = v1_topic;
-      probe->Sent(e.event_id());
-      (void)(*producer)->Produce(r);
-    }
-    absl::SleepFor(absl::Milliseconds(100) - (absl::Now() - tick));
-  }
-  retention::testing::WaitFor([&] { return metric("retention_health_events_applied_total") >= total + n; },
-                              absl::Seconds(60));
-  absl::SleepFor(absl::Seconds(1));  // the last signals' way to the subscriber
-  const std::vector<double> latencies = probe->Stop();
-  std::printf("steady %d events/s for %s: %zu signals received; send-to-signal p50 %.1f ms, p99 %.1f ms\n", rate,
-              absl::FormatDuration(absl::GetFlag(FLAGS_latency_phase)).c_str(), latencies.size(),
-              retention::bench::Percentile(latencies, 0.5), retention::bench::Percentile(latencies, 0.99));
+  retention::bench::MeasureSteadyRate(
+      *probe, **producer, absl::GetFlag(FLAGS_rate), absl::GetFlag(FLAGS_latency_phase),
+      [&](int n) {
+        // Alternate promoters and detractors so that most events change the band or stage.
+        v1::InteractionEvent e = Event(absl::StrCat(run, "-live-", n), absl::StrCat(run, "-acct-", n % accounts),
+                                       per_account + n / accounts, rng);
+        e.mutable_survey_response()->set_nps(n / accounts % 2 == 0 ? 1 : 10);
+        OutgoingRecord r = Record(e);
+        r.topic = v1_topic;
+        return std::make_pair(e.event_id(), std::move(r));
+      },
+      [&](int sent) { return metric("retention_health_events_applied_total") >= total + sent; });
 
   // (3) State in Redis.
   auto hp = retention::config::ParseHostPort(absl::GetFlag(FLAGS_redis_addr), "--redis_addr");
