@@ -11,6 +11,7 @@
 #include "retention/v1/health.grpc.pb.h"
 #include "retention/v1/interaction_event.pb.h"
 #include "tests/support/account_script.h"
+#include "tests/support/crash.h"
 #include "tests/support/env.h"
 #include "tests/support/kafka_io.h"
 #include "tests/support/process.h"
@@ -279,15 +280,8 @@ TEST(HealthScore, KilledMidStreamEndsInTheSameStateAsACalmRun) {
   for (const auto& s : crashed) ProduceAll(crash_run.v1, s.Records());
   for (int kill = 0; kill < 4; ++kill) {
     auto service = crash_run.Start({"--max_batch=50"});
-    ASSERT_TRUE(WaitFor([&] {
-      return MetricValue(HttpGet(crash_run.metrics_port, "/metrics"), "retention_health_events_applied_total") > 0;
-    }, absl::Seconds(60)));
-    // Not a wait for anything: a random point mid-stream to kill it at.
-    std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 300));
-    const double applied =
-        MetricValue(HttpGet(crash_run.metrics_port, "/metrics"), "retention_health_events_applied_total");
-    service->Kill();
-    std::printf("kill %d: after %.0f events applied in this run\n", kill, applied);
+    ASSERT_TRUE(KillMidStream(*service, crash_run.metrics_port, "retention_health_events_applied_total", rng))
+        << service->Log();
   }
   auto service = crash_run.Start();
   for (const auto& s : crashed) ASSERT_TRUE(WaitFor([&] { return CaughtUp(crash_run, s); }, absl::Seconds(120)));

@@ -11,6 +11,7 @@
 #include "gtest/gtest.h"
 #include "retention/v1/advocacy.grpc.pb.h"
 #include "tests/support/account_script.h"
+#include "tests/support/crash.h"
 #include "tests/support/env.h"
 #include "tests/support/kafka_io.h"
 #include "tests/support/process.h"
@@ -380,15 +381,8 @@ TEST(ReferencePipeline, KilledMidStreamEndsWithTheSameProfilesAsACalmRun) {
   for (const auto& s : crashed) feed(crash_run, s);
   for (int kill = 0; kill < 3; ++kill) {
     auto service = crash_run.Start({"--max_batch=10"});
-    ASSERT_TRUE(WaitFor([&] {
-      return MetricValue(HttpGet(crash_run.metrics_port, "/metrics"), "retention_reference_inputs_applied_total") > 0;
-    }, absl::Seconds(60)));
-    // Not a wait for anything: a random point mid-stream to kill it at.
-    std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 300));
-    const double applied =
-        MetricValue(HttpGet(crash_run.metrics_port, "/metrics"), "retention_reference_inputs_applied_total");
-    service->Kill();
-    std::printf("kill %d: after %.0f inputs applied in this run\n", kill, applied);
+    ASSERT_TRUE(KillMidStream(*service, crash_run.metrics_port, "retention_reference_inputs_applied_total", rng))
+        << service->Log();
   }
   auto service = crash_run.Start();
   for (const auto& s : crashed) {
