@@ -51,12 +51,12 @@ double DaysBetween(int64_t from_seconds, absl::Time to) {
   return absl::ToDoubleHours(to - absl::FromUnixSeconds(from_seconds)) / 24;
 }
 
-}  // namespace
-
 bool IsOpen(v1::ReferenceRequest::State state) {
   return state == v1::ReferenceRequest::NEW || state == v1::ReferenceRequest::IN_PROGRESS ||
          state == v1::ReferenceRequest::APPROVED;
 }
+
+}  // namespace
 
 Applied ApplyEvent(const v1::ReferencePolicy& policy, const v1::InteractionEvent& e, int32_t partition, int64_t offset,
                    ReferenceAccountState* state) {

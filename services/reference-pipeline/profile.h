@@ -52,6 +52,4 @@ v1::ReferenceCandidate Rank(const v1::ReferencePolicy& policy, const v1::Referen
 // The contact to ask: consenting, still at the company, most advocacy actions.
 std::string ContactToAsk(const v1::AdvocacyProfile& profile);
 
-bool IsOpen(v1::ReferenceRequest::State state);
-
 }  // namespace retention::reference

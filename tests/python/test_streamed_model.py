@@ -4,36 +4,13 @@ the risks they serve rank the accounts that churn at renewal above those that do
 import csv
 import os
 import subprocess
-import urllib.request
 
 import grpc
 
 import suite
+from measures import auc, metric
 
 ACCOUNTS = 1000
-
-
-def metric(port, name):
-    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode()
-    return sum(float(line.split()[-1]) for line in text.splitlines()
-               if line.startswith(name) and line[len(name)] in " {")
-
-
-def auc(scores, labels):
-    """Mann-Whitney AUC, ties counted half."""
-    pairs = sorted(zip(scores, labels))
-    rank_sum, positives, i = 0.0, 0, 0
-    while i < len(pairs):
-        j = i
-        while j < len(pairs) and pairs[j][0] == pairs[i][0]:
-            j += 1
-        for k in range(i, j):
-            if pairs[k][1]:
-                rank_sum += (i + 1 + j) / 2
-                positives += 1
-        i = j
-    negatives = len(pairs) - positives
-    return (rank_sum - positives * (positives + 1) / 2) / (positives * negatives)
 
 
 def test_streamed_risks_rank_churners_first_with_auc_at_least_080(tmp_path):
@@ -69,12 +46,15 @@ def test_streamed_risks_rank_churners_first_with_auc_at_least_080(tmp_path):
                              check=True, capture_output=True, text=True).stdout
         sent = int(out.split()[2])
 
+        def counted(service, name):
+            return metric(f"127.0.0.1:{ports[service][1]}", name)
+
         def caught_up():
-            out_events = metric(ports["ingest"][1], "retention_ingest_events_out_total")
-            signals = metric(ports["health-score"][1], "retention_health_signals_published_total")
-            return (metric(ports["ingest"][1], "retention_ingest_events_in_total") >= sent and
-                    metric(ports["health-score"][1], "retention_health_events_applied_total") >= out_events and
-                    metric(ports["churn-risk"][1], "retention_churn_inputs_applied_total") >= out_events + signals)
+            out_events = counted("ingest", "retention_ingest_events_out_total")
+            signals = counted("health-score", "retention_health_signals_published_total")
+            return (counted("ingest", "retention_ingest_events_in_total") >= sent and
+                    counted("health-score", "retention_health_events_applied_total") >= out_events and
+                    counted("churn-risk", "retention_churn_inputs_applied_total") >= out_events + signals)
 
         suite.wait_for(caught_up, 600, "the services to apply every event and health signal")
 

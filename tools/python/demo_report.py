@@ -11,12 +11,12 @@ import collections
 import csv
 import os
 import sys
-import urllib.request
 
 import grpc
 from confluent_kafka import Consumer, TopicPartition
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from measures import auc, metric  # noqa: E402
 from retention_protos import compile_protos  # noqa: E402
 
 compile_protos()
@@ -77,30 +77,6 @@ def dead_letters(brokers, topic):
             ends.pop(message.partition(), None)
     consumer.close()
     return letters
-
-
-def metric(addr, name):
-    text = urllib.request.urlopen(f"http://{addr}/metrics", timeout=10).read().decode()
-    return sum(float(line.split()[-1]) for line in text.splitlines()
-               if line.startswith(name) and (line[len(name)] in " {"))
-
-
-def auc(scores, labels):
-    """Mann-Whitney AUC with ties counted half."""
-    pairs = sorted(zip(scores, labels))
-    rank_sum, positives, i = 0.0, 0, 0
-    while i < len(pairs):
-        j = i
-        while j < len(pairs) and pairs[j][0] == pairs[i][0]:
-            j += 1
-        mean_rank = (i + 1 + j) / 2
-        for k in range(i, j):
-            if pairs[k][1]:
-                rank_sum += mean_rank
-                positives += 1
-        i = j
-    negatives = len(pairs) - positives
-    return (rank_sum - positives * (positives + 1) / 2) / (positives * negatives) if positives and negatives else 0.5
 
 
 def driver_names(risk):

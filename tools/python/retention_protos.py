@@ -5,10 +5,15 @@ import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+_compiled = None
 
 
 def compile_protos():
-    """Generates retention/v1/*_pb2.py and *_pb2_grpc.py from protos/ and puts them on sys.path."""
+    """Generates retention/v1/*_pb2.py and *_pb2_grpc.py from protos/ and puts them on
+    sys.path, once per process."""
+    global _compiled
+    if _compiled:
+        return _compiled
     from grpc_tools import protoc  # grpcio-tools from PyPI
 
     out = tempfile.mkdtemp(prefix="retention-py-")
@@ -20,4 +25,5 @@ def compile_protos():
     if code != 0:
         raise RuntimeError(f"protoc failed with {code}")
     sys.path.insert(0, out)
+    _compiled = out
     return out
