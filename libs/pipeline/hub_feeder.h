@@ -1,5 +1,7 @@
 // Feeds a SignalHub from a signal topic, read from its end by a consumer group of this
 // process alone: streaming subscribers of any replica then see every replica's signals.
+// Start returns once the topic's partitions are assigned, so that a service that says
+// it is ready streams every signal published from then on.
 #pragma once
 
 #include <atomic>
@@ -27,9 +29,19 @@ class HubFeeder {
     options.kafka.properties["auto.offset.reset"] = "latest";  // from now on: a subscription, not a replay
     options.group_id = absl::StrCat("retention-", name, "-", instance, "-", absl::ToUnixNanos(absl::Now()));
     options.topics = {topic};
+    auto assigned = std::make_shared<std::atomic<bool>>(false);
+    options.on_assigned = [assigned](std::vector<kafka::TopicPartitionOffset>&) { *assigned = true; };
     auto consumer = kafka::KafkaConsumer::Create(options, startup_timeout);
     if (!consumer.ok()) return consumer.status();
     std::unique_ptr<HubFeeder> feeder(new HubFeeder(std::move(*consumer), hub));
+    const absl::Time deadline = absl::Now() + startup_timeout;
+    while (!assigned->load()) {
+      if (absl::Now() > deadline) {
+        return absl::DeadlineExceededError(absl::StrCat("no partition of ", topic, " assigned within ",
+                                                        absl::FormatDuration(startup_timeout)));
+      }
+      feeder->PollOnce(absl::Milliseconds(100));
+    }
     feeder->thread_ = std::thread([f = feeder.get()] { f->Run(); });
     return feeder;
   }
@@ -46,13 +58,15 @@ class HubFeeder {
       : consumer_(std::move(consumer)), hub_(hub) {}
 
   void Run() {
-    while (!stop_.load()) {
-      auto batch = consumer_->PollBatch(500, absl::Milliseconds(200));
-      if (!batch.ok()) continue;  // the consumer reports broker trouble itself and recovers
-      for (const kafka::ConsumedRecord& r : *batch) {
-        Signal signal;
-        if (signal.ParseFromString(r.value)) hub_->Publish(signal);
-      }
+    while (!stop_.load()) PollOnce(absl::Milliseconds(200));
+  }
+
+  void PollOnce(absl::Duration wait) {
+    auto batch = consumer_->PollBatch(500, wait);
+    if (!batch.ok()) return;  // the consumer reports broker trouble itself and recovers
+    for (const kafka::ConsumedRecord& r : *batch) {
+      Signal signal;
+      if (signal.ParseFromString(r.value)) hub_->Publish(signal);
     }
   }
 
