@@ -3,7 +3,9 @@
 
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -152,15 +154,36 @@ TEST(HealthScore, WatchHealthStreamsMatchingSignals) {
   v1::WatchHealthRequest request;
   request.mutable_filter()->add_bands(v1::RED);
   auto reader = stub->WatchHealth(&context, request);
-  Script s(UniqueName("watched"));
-  Decline(s);  // straight into trouble
-  // The stream is open once the server has the call; the first signal may take a moment.
-  ProduceAll(h.v1, s.Records());
-  v1::HealthSignal signal;
-  ASSERT_TRUE(reader->Read(&signal)) << service->Log();
-  EXPECT_EQ(signal.account_id(), s.account());
-  EXPECT_EQ(signal.health().band(), v1::RED);
+  std::mutex mu;
+  std::vector<v1::HealthSignal> seen;
+  std::thread watcher([&] {
+    v1::HealthSignal signal;
+    while (reader->Read(&signal)) {
+      std::lock_guard<std::mutex> lock(mu);
+      seen.push_back(signal);
+    }
+  });
+  // The call is open once the server has it, which the client cannot see: send a
+  // declining account, and another if no signal came, until one is streamed.
+  std::set<std::string> sent;
+  bool streamed = false;
+  for (int attempt = 0; attempt < 3 && !streamed; ++attempt) {
+    Script s(UniqueName("watched"));
+    Decline(s);  // straight into trouble
+    ProduceAll(h.v1, s.Records());
+    sent.insert(s.account());
+    streamed = WaitFor([&] {
+      std::lock_guard<std::mutex> lock(mu);
+      return !seen.empty();
+    }, absl::Seconds(20));
+  }
   context.TryCancel();
+  watcher.join();
+  ASSERT_TRUE(streamed) << service->Log();
+  for (const v1::HealthSignal& signal : seen) {
+    EXPECT_EQ(sent.count(signal.account_id()), 1u) << signal.account_id();
+    EXPECT_EQ(signal.health().band(), v1::RED);
+  }
   EXPECT_EQ(service->Terminate(), 0);
 }
 
