@@ -8,24 +8,21 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "libs/kafka/internal/conf.h"
 #include "libs/kafka/internal/message.h"
+#include "libs/status/status_macros.h"
 
 namespace retention::kafka {
 
-absl::StatusOr<std::vector<ConsumedRecord>> ReadTopicToEnd(const std::string& brokers, const std::string& topic,
+absl::StatusOr<std::vector<ConsumedRecord>> ReadTopicToEnd(const KafkaSettings& kafka, const std::string& topic,
                                                            size_t min_records, absl::Duration timeout) {
-  std::string error;
-  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
   // Partitions are assigned by hand; the group id is only required by the client.
-  const std::string group = absl::StrCat("retention-reader-", std::random_device{}());
-  for (const auto& [k, v] : std::vector<std::pair<std::string, std::string>>{{"bootstrap.servers", brokers},
-                                                                           {"group.id", group},
-                                                                           {"isolation.level", "read_committed"},
-                                                                           {"enable.auto.commit", "false"},
-                                                                           {"enable.partition.eof", "true"},
-                                                                           {"log_level", "3"}}) {
-    if (conf->set(k, v, error) != RdKafka::Conf::CONF_OK) return absl::InvalidArgumentError(error);
-  }
+  RETENTION_ASSIGN_OR_RETURN(auto conf, internal::MakeConf(kafka, {{"group.id", absl::StrCat("retention-reader-", std::random_device{}())},
+                                                                   {"isolation.level", "read_committed"},
+                                                                   {"enable.auto.commit", "false"},
+                                                                   {"enable.partition.eof", "true"},
+                                                                   {"log_level", "3"}}));
+  std::string error;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer(RdKafka::KafkaConsumer::create(conf.get(), error));
   if (!consumer) return absl::InternalError(error);
 
@@ -34,20 +31,20 @@ absl::StatusOr<std::vector<ConsumedRecord>> ReadTopicToEnd(const std::string& br
   const RdKafka::ErrorCode code = consumer->metadata(false, handle.get(), &raw_metadata, 10000);
   std::unique_ptr<RdKafka::Metadata> metadata(raw_metadata);
   if (code != RdKafka::ERR_NO_ERROR) {
-    return absl::UnavailableError(absl::StrCat("Kafka brokers ", brokers, ": ", RdKafka::err2str(code)));
+    return absl::UnavailableError(absl::StrCat("Kafka brokers ", kafka.brokers, ": ", RdKafka::err2str(code)));
   }
   if (metadata->topics()->empty() || metadata->topics()->at(0)->err() != RdKafka::ERR_NO_ERROR) {
-    return absl::NotFoundError(absl::StrCat("topic ", topic, " not found on ", brokers));
+    return absl::NotFoundError(absl::StrCat("topic ", topic, " not found on ", kafka.brokers));
   }
   std::vector<RdKafka::TopicPartition*> partitions;
   for (const auto* p : *metadata->topics()->at(0)->partitions()) {
     partitions.push_back(RdKafka::TopicPartition::create(topic, p->id(), RdKafka::Topic::OFFSET_BEGINNING));
   }
-  consumer->assign(partitions);
+  absl::Status assigned = internal::FromCode(consumer->assign(partitions), absl::StrCat("assign ", topic));
   std::vector<ConsumedRecord> out;
   std::set<int32_t> at_end;
   const absl::Time deadline = absl::Now() + timeout;
-  while (absl::Now() < deadline && !(at_end.size() == partitions.size() && out.size() >= min_records)) {
+  while (assigned.ok() && absl::Now() < deadline && !(at_end.size() == partitions.size() && out.size() >= min_records)) {
     std::unique_ptr<RdKafka::Message> msg(consumer->consume(200));
     if (msg->err() == RdKafka::ERR__PARTITION_EOF) {
       at_end.insert(msg->partition());
@@ -59,6 +56,7 @@ absl::StatusOr<std::vector<ConsumedRecord>> ReadTopicToEnd(const std::string& br
   }
   RdKafka::TopicPartition::destroy(partitions);
   consumer->close();
+  if (!assigned.ok()) return assigned;
   return out;
 }
 

@@ -21,17 +21,21 @@ namespace retention::kafka::internal {
 inline absl::Status Set(RdKafka::Conf& conf, const std::string& name, const std::string& value) {
   std::string error;
   if (conf.set(name, value, error) != RdKafka::Conf::CONF_OK) {
-    return absl::InvalidArgumentError(absl::StrCat("kafka property ", name, "=", value, ": ", error));
+    // The value is never part of the message: it may be a secret.
+    return absl::InvalidArgumentError(absl::StrCat("kafka property ", name, ": ", error));
   }
   return absl::OkStatus();
 }
 
 // A global conf with the brokers, client id, then `defaults`, then the user's properties.
+// Every producer partitions keys as the Java client does (murmur2), so that all topics
+// of one account agree on its partition whoever wrote them.
 inline absl::StatusOr<std::unique_ptr<RdKafka::Conf>> MakeConf(
     const KafkaSettings& settings, const std::map<std::string, std::string>& defaults) {
   std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
   if (auto s = Set(*conf, "bootstrap.servers", settings.brokers); !s.ok()) return s;
   if (auto s = Set(*conf, "client.id", settings.client_id); !s.ok()) return s;
+  if (auto s = Set(*conf, "partitioner", "murmur2_random"); !s.ok()) return s;
   for (const auto& [k, v] : defaults) {
     if (auto s = Set(*conf, k, v); !s.ok()) return s;
   }
@@ -70,6 +74,15 @@ inline absl::Status FromCode(RdKafka::ErrorCode code, const std::string& what) {
     case RdKafka::ERR__FENCED:
     case RdKafka::ERR_PRODUCER_FENCED:
       return absl::InternalError(text);
+    case RdKafka::ERR_ILLEGAL_GENERATION:
+    case RdKafka::ERR_UNKNOWN_MEMBER_ID:
+    case RdKafka::ERR_REBALANCE_IN_PROGRESS:
+    case RdKafka::ERR__ASSIGNMENT_LOST:
+    case RdKafka::ERR__STATE:
+      return absl::FailedPreconditionError(text);
+    case RdKafka::ERR_MSG_SIZE_TOO_LARGE:
+    case RdKafka::ERR_RECORD_LIST_TOO_LARGE:
+      return absl::InvalidArgumentError(text);
     default:
       return absl::UnknownError(text);
   }

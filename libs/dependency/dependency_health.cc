@@ -1,9 +1,9 @@
-#include "libs/health/dependency_health.h"
+#include "libs/dependency/dependency_health.h"
 
 #include "absl/time/clock.h"
 #include "libs/log/log.h"
 
-namespace retention::health_check {
+namespace retention::dependency {
 
 DependencyHealth::DependencyHealth(prometheus::Registry& registry, const std::string& prefix,
                                    const std::vector<std::string>& dependencies)
@@ -58,4 +58,4 @@ void DependencyHealth::Report(const std::string& dependency, const absl::Status&
   if (notify) notify(healthy);
 }
 
-}  // namespace retention::health_check
+}  // namespace retention::dependency

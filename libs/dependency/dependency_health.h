@@ -1,4 +1,4 @@
-// Tracks whether a service's dependencies (kafka, redis) answer: a gauge and an error
+// Tracks whether a service's dependencies (kafka, redis, its state) answer: a gauge and an error
 // counter per dependency, a log line when one fails (at most one every 10 s while it
 // stays down) or recovers, and a callback when the overall health flips, which the
 // services wire to grpc.health.v1.
@@ -16,7 +16,7 @@
 #include "prometheus/gauge.h"
 #include "prometheus/registry.h"
 
-namespace retention::health_check {
+namespace retention::dependency {
 
 class DependencyHealth {
  public:
@@ -41,4 +41,4 @@ class DependencyHealth {
   prometheus::Family<prometheus::Counter>& errors_;
 };
 
-}  // namespace retention::health_check
+}  // namespace retention::dependency

@@ -1,8 +1,8 @@
-#include "libs/pipeline/signal_hub.h"
+#include "libs/stream/signal_hub.h"
 
 #include "gtest/gtest.h"
 
-namespace retention::pipeline {
+namespace retention::stream {
 namespace {
 
 struct Signal {
@@ -40,4 +40,4 @@ TEST(SignalHub, CloseEndsWaitingSubscribers) {
 }
 
 }  // namespace
-}  // namespace retention::pipeline
+}  // namespace retention::stream

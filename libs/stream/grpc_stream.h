@@ -7,12 +7,12 @@
 
 #include <functional>
 
-#include "libs/pipeline/signal_hub.h"
+#include "libs/stream/signal_hub.h"
 
-namespace retention::grpc_server {
+namespace retention::stream {
 
 template <typename Signal>
-grpc::Status StreamFromHub(grpc::ServerContext* context, pipeline::SignalHub<Signal>* hub,
+grpc::Status StreamFromHub(grpc::ServerContext* context, SignalHub<Signal>* hub,
                            std::function<bool(const Signal&)> matches, grpc::ServerWriter<Signal>* writer) {
   auto subscription = hub->Subscribe(std::move(matches));
   grpc::Status status = grpc::Status::OK;
@@ -30,4 +30,4 @@ grpc::Status StreamFromHub(grpc::ServerContext* context, pipeline::SignalHub<Sig
   return status;
 }
 
-}  // namespace retention::grpc_server
+}  // namespace retention::stream

@@ -1,15 +1,18 @@
-#include "libs/kafka/producer.h"
+#include "libs/kafka/kafka_producer.h"
 
 #include <librdkafka/rdkafkacpp.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
-#include "libs/kafka/consumer.h"
+#include "libs/kafka/kafka_consumer.h"
 #include "libs/kafka/internal/conf.h"
 #include "libs/log/log.h"
 
 namespace retention::kafka {
+namespace internal {
+RdKafka::ConsumerGroupMetadata* NativeGroupMetadata(const GroupMetadata& group);
+}  // namespace internal
 namespace {
 
 // The records of one ProduceAndWait call: how many are still in flight, the first failure.
@@ -100,7 +103,8 @@ absl::Status ProduceOne(RdKafka::Producer& producer, const OutgoingRecord& recor
       for (const Header& h : record.headers) headers->add(h.key, h.value.data(), h.value.size());
     }
     const RdKafka::ErrorCode code = producer.produce(
-        record.topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
+        record.topic, record.partition == kPartitionByKey ? RdKafka::Topic::PARTITION_UA : record.partition,
+        RdKafka::Producer::RK_MSG_COPY,
         const_cast<char*>(record.value.data()), record.value.size(), record.key.data(),
         record.key.size(), 0, headers, opaque);
     if (code == RdKafka::ERR_NO_ERROR) return absl::OkStatus();
@@ -154,14 +158,13 @@ absl::Status KafkaProducer::BeginTransaction() {
 }
 
 absl::Status KafkaProducer::SendOffsetsToTransaction(const std::vector<TopicPartitionOffset>& offsets,
-                                                     KafkaConsumer& consumer, absl::Duration timeout) {
+                                                     const GroupMetadata& group, absl::Duration timeout) {
   std::vector<RdKafka::TopicPartition*> tps;
   for (const TopicPartitionOffset& tpo : offsets) {
     tps.push_back(RdKafka::TopicPartition::create(tpo.topic, tpo.partition, tpo.offset));
   }
-  auto metadata = consumer.GroupMetadata();
   absl::Status status = internal::FromError(
-      producer_->send_offsets_to_transaction(tps, metadata.get(),
+      producer_->send_offsets_to_transaction(tps, internal::NativeGroupMetadata(group),
                                              static_cast<int>(absl::ToInt64Milliseconds(timeout))),
       "send offsets to transaction");
   RdKafka::TopicPartition::destroy(tps);

@@ -12,10 +12,10 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "libs/kafka/consumer.h"
-#include "libs/pipeline/signal_hub.h"
+#include "libs/kafka/kafka_consumer.h"
+#include "libs/stream/signal_hub.h"
 
-namespace retention::pipeline {
+namespace retention::stream {
 
 template <typename Signal>
 class HubFeeder {
@@ -76,4 +76,4 @@ class HubFeeder {
   std::thread thread_;
 };
 
-}  // namespace retention::pipeline
+}  // namespace retention::stream

@@ -9,7 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
 
-namespace retention::pipeline {
+namespace retention::stream {
 
 // "<prefix>-" and the FNV-1a hash of `parts` (a hash fixed by its definition, not by
 // the standard library), e.g. SignalId("hs", {account, event_id, version}).
@@ -28,4 +28,4 @@ inline std::string SignalId(absl::string_view prefix, std::initializer_list<absl
   return absl::StrFormat("%s-%016x", prefix, hash);
 }
 
-}  // namespace retention::pipeline
+}  // namespace retention::stream

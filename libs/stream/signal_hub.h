@@ -13,7 +13,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
-namespace retention::pipeline {
+namespace retention::stream {
 
 template <typename Signal>
 class SignalHub {
@@ -91,4 +91,4 @@ class SignalHub {
   std::vector<std::shared_ptr<Subscription>> subscribers_ ABSL_GUARDED_BY(mu_);
 };
 
-}  // namespace retention::pipeline
+}  // namespace retention::stream
