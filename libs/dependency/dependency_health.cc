@@ -32,6 +32,14 @@ bool DependencyHealth::up(const std::string& dependency) {
   return up_[dependency];
 }
 
+bool DependencyHealth::healthy() {
+  absl::MutexLock lock(&mu_);
+  for (const auto& [name, is_up] : up_) {
+    if (!is_up) return false;
+  }
+  return true;
+}
+
 void DependencyHealth::Report(const std::string& dependency, const absl::Status& status) {
   const bool ok = status.ok();
   std::function<void(bool)> notify;

@@ -31,6 +31,8 @@ class DependencyHealth {
   void Report(const std::string& dependency, const absl::Status& status);
 
   bool up(const std::string& dependency);
+  // Every dependency up.
+  bool healthy();
 
  private:
   absl::Mutex mu_;

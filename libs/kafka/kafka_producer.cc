@@ -51,6 +51,9 @@ absl::StatusOr<std::unique_ptr<KafkaProducer>> KafkaProducer::Create(const Produ
   self->reporter_ = std::make_unique<DeliveryReporter>();
   self->events_ = std::make_unique<internal::ClientEvents>();
   std::map<std::string, std::string> defaults = {
+      // Keys are partitioned as the Java client does (murmur2), so that all topics of one
+      // account agree on its partition whoever wrote them.
+      {"partitioner", "murmur2_random"},
       {"enable.idempotence", "true"},
       {"acks", "all"},
       {"linger.ms", absl::StrCat(absl::ToInt64Milliseconds(options.linger))},

@@ -2,6 +2,7 @@
 // subscriber catching up would. For tools (the CLI, the demo, benchmarks) and tests.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -17,5 +18,11 @@ namespace retention::kafka {
 // topic cannot be found or the brokers do not answer.
 absl::StatusOr<std::vector<ConsumedRecord>> ReadTopicToEnd(const KafkaSettings& kafka, const std::string& topic,
                                                            size_t min_records, absl::Duration timeout);
+
+// Reads `topic` from the first records at or after `since` (by their timestamps) to its
+// current end, handing each batch to `handle`; stops at the first error `handle` returns.
+absl::Status ReadTopicSince(const KafkaSettings& kafka, const std::string& topic, absl::Time since,
+                            const std::function<absl::Status(const std::vector<ConsumedRecord>&)>& handle,
+                            absl::Duration timeout);
 
 }  // namespace retention::kafka

@@ -36,6 +36,15 @@ struct Emitted {
     signals.push_back(std::move(record));
     this->trigger_received_at.push_back(trigger_received_at);
   }
+
+  // A signal message (with its signal_id set), keyed by its account: protobuf, with the
+  // id in a header so subscribers can drop repeats without decoding.
+  template <typename SignalMessage>
+  void Publish(const std::string& topic, const SignalMessage& signal, absl::Time trigger_received_at) {
+    Signal({topic, signal.account_id(), signal.SerializeAsString(),
+            {{"content-type", "application/x-protobuf"}, {"signal-id", signal.signal_id()}}},
+           trigger_received_at);
+  }
 };
 
 template <typename StateT, typename InputT>

@@ -7,7 +7,7 @@
 #include "absl/time/clock.h"
 #include "libs/kafka/partitioner.h"
 #include "libs/log/log.h"
-#include "libs/metrics/metrics_server.h"
+#include "libs/metrics/metrics.h"
 #include "libs/status/backoff.h"
 #include "libs/stream/quarantine.h"
 
@@ -325,7 +325,8 @@ void StatefulLoop::ProcessBatch(std::vector<kafka::ConsumedRecord>& records, con
                               ": its producer does not partition keys as the suite does (murmur2)"));
       continue;
     }
-    if (info->event_time > wall + settings_.max_future_skew) {
+    // Against real time, whatever clock the service runs on: nothing happens in the future.
+    if (info->event_time > absl::Now() + settings_.max_future_skew) {
       quarantine(r, v1::FUTURE_TIMESTAMP,
                  absl::StrCat("dated ", absl::FormatTime(absl::RFC3339_sec, info->event_time, absl::UTCTimeZone()),
                               ", more than ", absl::FormatDuration(settings_.max_future_skew), " ahead of this clock"));

@@ -28,14 +28,11 @@ inline absl::Status Set(RdKafka::Conf& conf, const std::string& name, const std:
 }
 
 // A global conf with the brokers, client id, then `defaults`, then the user's properties.
-// Every producer partitions keys as the Java client does (murmur2), so that all topics
-// of one account agree on its partition whoever wrote them.
 inline absl::StatusOr<std::unique_ptr<RdKafka::Conf>> MakeConf(
     const KafkaSettings& settings, const std::map<std::string, std::string>& defaults) {
   std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
   if (auto s = Set(*conf, "bootstrap.servers", settings.brokers); !s.ok()) return s;
   if (auto s = Set(*conf, "client.id", settings.client_id); !s.ok()) return s;
-  if (auto s = Set(*conf, "partitioner", "murmur2_random"); !s.ok()) return s;
   for (const auto& [k, v] : defaults) {
     if (auto s = Set(*conf, k, v); !s.ok()) return s;
   }

@@ -1,25 +1,7 @@
-#include "libs/metrics/metrics_server.h"
+#include "libs/metrics/metrics.h"
 
-#include <exception>
-
-#include "absl/strings/str_cat.h"
 
 namespace retention::metrics {
-
-absl::StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Start(
-    int port, std::shared_ptr<prometheus::Registry> registry) {
-  // prometheus-cpp reports a failed bind by throwing; this is the one place it can.
-  try {
-    auto exposer = std::make_unique<prometheus::Exposer>(absl::StrCat("0.0.0.0:", port));
-    exposer->RegisterCollectable(registry);
-    const std::vector<int> ports = exposer->GetListeningPorts();
-    const int bound = ports.empty() ? port : ports.front();
-    return std::unique_ptr<MetricsServer>(new MetricsServer(std::move(exposer), bound));
-  } catch (const std::exception& e) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot serve metrics on port ", port, ": ", e.what()));
-  }
-}
 
 prometheus::Histogram::BucketBoundaries LatencyBuckets() {
   return {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,

@@ -1,5 +1,5 @@
-// Prometheus metrics over HTTP: a registry every component adds its metrics to, and the
-// /metrics endpoint that serves it (prometheus-cpp).
+// Helpers to add the suite's metrics to a registry (prometheus-cpp); the registry is
+// served by HttpEndpoint.
 #pragma once
 
 #include <memory>
@@ -8,30 +8,12 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "prometheus/counter.h"
-#include "prometheus/exposer.h"
 #include "prometheus/family.h"
 #include "prometheus/gauge.h"
 #include "prometheus/histogram.h"
 #include "prometheus/registry.h"
 
 namespace retention::metrics {
-
-// Serves a registry on 0.0.0.0:<port>/metrics until destroyed.
-class MetricsServer {
- public:
-  // port 0 picks a free port; port() tells which.
-  static absl::StatusOr<std::unique_ptr<MetricsServer>> Start(
-      int port, std::shared_ptr<prometheus::Registry> registry);
-
-  int port() const { return port_; }
-
- private:
-  MetricsServer(std::unique_ptr<prometheus::Exposer> exposer, int port)
-      : exposer_(std::move(exposer)), port_(port) {}
-
-  std::unique_ptr<prometheus::Exposer> exposer_;
-  int port_;
-};
 
 // Latency buckets in seconds, from 100 us to 30 s.
 prometheus::Histogram::BucketBoundaries LatencyBuckets();
