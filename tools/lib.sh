@@ -4,8 +4,10 @@ KAFKA_VERSION=3.9.1
 # Downloads survive between runs here (outside the work tree).
 CACHE_DIR="${RETENTION_CACHE:-$HOME/.cache/retention-suite}"
 KAFKA_JARS="$CACHE_DIR/kafka-$KAFKA_VERSION/jars"
-# Python packages of tests/python and the demo report (tools/python/requirements.txt).
-VENV="$CACHE_DIR/venv"
+# Python packages of tests/python and the demo report (tools/python/requirements.txt),
+# one virtualenv per set of requirements, so checkouts of different commits can share
+# the cache without reinstalling each other's.
+VENV="$CACHE_DIR/venv-$(sha256sum "$ROOT/tools/python/requirements.txt" | cut -c1-12)"
 # Servers' data, logs and pids for this checkout.
 RUN_DIR="${RETENTION_RUN_DIR:-$ROOT/.cache/run}"
 STACK_ENV="$RUN_DIR/stack.env"

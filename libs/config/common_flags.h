@@ -1,6 +1,8 @@
-// Flags every service shares: where Kafka and Redis are, its ports, its name, log level.
+// Flags every service shares: where Kafka and Redis are and how to authenticate to
+// them, its ports, its name, its clock, its log level.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -12,19 +14,22 @@
 namespace retention::config {
 
 struct CommonSettings {
-  std::string kafka_brokers;
-  HostPort redis;
+  kafka::KafkaSettings kafka;  // brokers, client id, properties (secrets read)
+  redis::RedisOptions redis;   // address, user, password (read)
   int grpc_port = 0;
   int metrics_port = 0;
+  std::string metrics_bind;
   std::string instance_id;
   absl::Duration startup_timeout;
+  // The service's clock: the wall clock, unless a test or demo runs it from
+  // clock_start at clock_rate times real speed.
+  std::optional<absl::Time> clock_start;
+  double clock_rate = 1;
 };
 
-// Reads and checks the shared flags (after ParseFlags); also applies --log_level.
-absl::StatusOr<CommonSettings> ReadCommonFlags();
-
-// How `service` reaches Redis and Kafka, from the shared settings.
-redis::RedisOptions RedisOptionsFor(const CommonSettings& common);
-kafka::KafkaSettings KafkaSettingsFor(const CommonSettings& common, absl::string_view service);
+// Reads and checks the shared flags (after ParseFlags) for `service` (e.g.
+// "health-score", in the Kafka client id); also applies --log_level. Errors name the
+// flag, variable or file and never a secret.
+absl::StatusOr<CommonSettings> ReadCommonFlags(absl::string_view service);
 
 }  // namespace retention::config

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 #include "absl/flags/parse.h"
 #include "absl/flags/reflection.h"
@@ -41,8 +42,10 @@ std::vector<char*> ParseFlags(int argc, char** argv, absl::string_view usage) {
     if (value == nullptr) continue;
     std::string error;
     if (!flag->ParseFrom(value, &error)) {
+      // At most a short prefix of the value: it could be long, or not meant for logs.
+      const std::string shown = std::strlen(value) > 64 ? std::string(value, 64) + "..." : std::string(value);
       std::fprintf(stderr, "%s: configuration error: environment variable %s=\"%s\" (for --%s): %s\n",
-                   argv[0], var.c_str(), value, std::string(name).c_str(), error.c_str());
+                   argv[0], var.c_str(), shown.c_str(), std::string(name).c_str(), error.c_str());
       std::exit(2);
     }
   }

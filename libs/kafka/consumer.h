@@ -1,15 +1,14 @@
-// A Kafka consumer for batch processing, over librdkafka's KafkaConsumer: consumer
-// groups with cooperative-sticky rebalancing, read_committed, and no automatic commits.
-// The caller commits (or hands offsets to a producer transaction) only once a batch's
-// effect is durable. Used from one thread.
+// What the suite needs of a Kafka consumer, as a small interface: the real client
+// (KafkaConsumer, over librdkafka) and an in-memory fake (FakeKafka) implement it, so
+// that the loops carrying the delivery guarantees get fast unit tests of crash, retry,
+// rebalance and fencing. Used from one thread.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
-#include <set>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -18,17 +17,23 @@
 #include "libs/kafka/record.h"
 #include "libs/kafka/settings.h"
 
-namespace RdKafka {
-class KafkaConsumer;
-class ConsumerGroupMetadata;
-}  // namespace RdKafka
-
 namespace retention::kafka {
 
-class RebalanceHandler;
-namespace internal {
-class ClientEvents;
-}  // namespace internal
+// A consumer group's generation, for offsets committed inside a producer transaction.
+class GroupMetadata {
+ public:
+  virtual ~GroupMetadata() = default;
+};
+
+// How a group spreads partitions over its members.
+enum class Assignment {
+  // Incremental (cooperative-sticky): for readers that keep no state per partition.
+  kCooperative,
+  // Partition p of every subscribed topic to the same member (the range assignor with
+  // equal partition counts): for stateful services that read several topics keyed by
+  // account, so that all of one account's inputs reach one replica.
+  kCoPartitioned,
+};
 
 struct ConsumerOptions {
   KafkaSettings kafka;
@@ -38,63 +43,60 @@ struct ConsumerOptions {
   // takes its partitions back at once instead of waiting out the session timeout.
   std::string group_instance_id;
   absl::Duration session_timeout = absl::Seconds(10);
-  // Called when partitions are assigned, before fetching starts; it may set each
-  // partition's start offset (e.g. from state stored beside the data). Offsets left at
-  // kUseCommitted start from the group's committed offset.
-  std::function<void(std::vector<TopicPartitionOffset>&)> on_assigned;
-  // Called when partitions are revoked or lost.
-  std::function<void(const std::vector<TopicPartitionOffset>&)> on_revoked;
+  Assignment assignment = Assignment::kCooperative;
+  // Where to start a partition without a committed offset: "earliest" or "latest".
+  std::string auto_offset_reset = "earliest";
+  // Called (inside PollBatch) when partitions are assigned, before fetching starts; it
+  // may set each partition's start offset. Offsets left at kNoOffset start from the
+  // group's committed offset.
+  std::function<void(std::vector<TopicPartitionOffset>& assigned)> on_assigned;
+  // Called (inside PollBatch) when partitions are revoked; `lost` when they were taken
+  // without a clean hand-over (session timeout, fencing).
+  std::function<void(const std::vector<TopicPartition>& revoked, bool lost)> on_revoked;
 };
 
-inline constexpr int64_t kUseCommitted = -1000;  // RD_KAFKA_OFFSET_STORED
-
-class KafkaConsumer {
+class Consumer {
  public:
-  // Creates the consumer and subscribes; fails with the broker's error if the brokers
-  // cannot be reached within `startup_timeout`.
-  static absl::StatusOr<std::unique_ptr<KafkaConsumer>> Create(const ConsumerOptions& options,
-                                                               absl::Duration startup_timeout);
-  ~KafkaConsumer();
+  virtual ~Consumer() = default;
 
   // Waits up to `max_wait` for a first record, then takes what has already arrived, up
-  // to `max_records`. Records of partitions revoked meanwhile are dropped from the batch
-  // (their new owner reads them from the committed offset). UNAVAILABLE when the
-  // client reported the brokers unreachable and nothing arrived; the consumer keeps
-  // reconnecting by itself.
-  absl::StatusOr<std::vector<ConsumedRecord>> PollBatch(size_t max_records, absl::Duration max_wait);
+  // to `max_records`. Records of partitions revoked meanwhile are dropped. UNAVAILABLE
+  // when the brokers are unreachable and nothing arrived.
+  virtual absl::StatusOr<std::vector<ConsumedRecord>> PollBatch(size_t max_records, absl::Duration max_wait) = 0;
 
-  // Commits offsets synchronously (for processors that do not use transactions).
-  absl::Status Commit(const std::vector<TopicPartitionOffset>& offsets);
+  // Commits offsets synchronously. FAILED_PRECONDITION when this member no longer owns
+  // the partitions (a rebalance happened).
+  virtual absl::Status Commit(const std::vector<TopicPartitionOffset>& offsets) = 0;
 
-  // Moves the fetch position back, e.g. to re-read a batch whose transaction aborted.
-  // Partitions no longer assigned are skipped.
-  absl::Status Seek(const std::vector<TopicPartitionOffset>& offsets);
+  // The group's committed offsets (kNoOffset where none).
+  virtual absl::StatusOr<std::vector<TopicPartitionOffset>> Committed(const std::vector<TopicPartition>& partitions,
+                                                                      absl::Duration timeout) = 0;
 
-  // Asks the brokers for metadata: OK once they answer again.
-  absl::Status CheckBrokers(absl::Duration timeout);
+  // Moves the fetch position of assigned partitions (others are skipped).
+  virtual absl::Status Seek(const std::vector<TopicPartitionOffset>& offsets) = 0;
+  virtual absl::Status Pause(const std::vector<TopicPartition>& partitions) = 0;
+  virtual absl::Status Resume(const std::vector<TopicPartition>& partitions) = 0;
 
-  // For KafkaProducer::SendOffsetsToTransaction. Owned by the caller.
-  std::unique_ptr<RdKafka::ConsumerGroupMetadata> GroupMetadata();
+  // The next offset to read of each assigned partition, as far as known: past the last
+  // record returned, or past transaction markers once the end was reached.
+  virtual std::map<TopicPartition, int64_t> Positions() = 0;
 
-  // Records behind the high watermark, summed over assigned partitions, from the
-  // broker's last fetch response (no round trip).
-  int64_t Lag();
+  // Records not yet read per assigned partition, from the last fetch (no round trip).
+  virtual std::map<TopicPartition, int64_t> Lags() = 0;
+  int64_t Lag() {
+    int64_t total = 0;
+    for (const auto& [tp, lag] : Lags()) total += lag;
+    return total;
+  }
+
+  // Asks the brokers for metadata: OK once they answer.
+  virtual absl::Status CheckBrokers(absl::Duration timeout) = 0;
+
+  // For Producer::SendOffsetsToTransaction.
+  virtual std::unique_ptr<GroupMetadata> GroupInfo() = 0;
 
   // Leaves the group cleanly (revokes partitions, so that others take over at once).
-  void Close();
-
- private:
-  friend class RebalanceHandler;
-  KafkaConsumer() = default;
-
-  std::unique_ptr<RebalanceHandler> rebalance_;
-  std::unique_ptr<internal::ClientEvents> events_;
-  std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
-  ConsumerOptions options_;
-  // Next offset per assigned partition, as far as this consumer has read.
-  std::map<std::pair<std::string, int32_t>, int64_t> positions_;
-  std::set<std::pair<std::string, int32_t>> revoked_in_poll_;
-  bool closed_ = false;
+  virtual void Close() = 0;
 };
 
 }  // namespace retention::kafka

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "absl/strings/string_view.h"
@@ -26,13 +27,31 @@ struct ConsumedRecord {
   int64_t timestamp_ms = 0;
 };
 
-// A record to write; the partition follows from the key.
+inline constexpr int32_t kPartitionByKey = -1;
+
+// A record to write; the partition follows from the key unless one is given.
 struct OutgoingRecord {
   std::string topic;
   std::string key;
   std::string value;
   std::vector<Header> headers;
+  int32_t partition = kPartitionByKey;
 };
+
+struct TopicPartition {
+  std::string topic;
+  int32_t partition = 0;
+
+  friend bool operator<(const TopicPartition& a, const TopicPartition& b) {
+    return std::tie(a.topic, a.partition) < std::tie(b.topic, b.partition);
+  }
+  friend bool operator==(const TopicPartition& a, const TopicPartition& b) {
+    return a.topic == b.topic && a.partition == b.partition;
+  }
+};
+
+// An offset meaning "none": nothing committed, or no position yet.
+inline constexpr int64_t kNoOffset = -1001;  // RD_KAFKA_OFFSET_INVALID
 
 struct TopicPartitionOffset {
   std::string topic;

@@ -1,20 +1,28 @@
 // Reads a topic from its beginning to its current end with read_committed, as a
-// subscriber catching up would. For tools (the CLI, the demo) and tests.
+// subscriber catching up would. For tools (the CLI, the demo, benchmarks) and tests.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "libs/kafka/record.h"
+#include "libs/kafka/settings.h"
 
 namespace retention::kafka {
 
 // Returns once every partition has been read to its end and at least `min_records`
 // were read, or when `timeout` passes (with what was read by then). Fails only if the
 // topic cannot be found or the brokers do not answer.
-absl::StatusOr<std::vector<ConsumedRecord>> ReadTopicToEnd(const std::string& brokers, const std::string& topic,
+absl::StatusOr<std::vector<ConsumedRecord>> ReadTopicToEnd(const KafkaSettings& kafka, const std::string& topic,
                                                            size_t min_records, absl::Duration timeout);
+
+// Reads `topic` from the first records at or after `since` (by their timestamps) to its
+// current end, handing each batch to `handle`; stops at the first error `handle` returns.
+absl::Status ReadTopicSince(const KafkaSettings& kafka, const std::string& topic, absl::Time since,
+                            const std::function<absl::Status(const std::vector<ConsumedRecord>&)>& handle,
+                            absl::Duration timeout);
 
 }  // namespace retention::kafka

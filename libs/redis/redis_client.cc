@@ -89,6 +89,26 @@ absl::Status RedisClient::EnsureConnected() {
     return absl::UnavailableError(absl::StrCat("cannot connect to redis ", address(), ": ", why));
   }
   redisSetTimeout(c, absl::ToTimeval(options_.io_timeout));
+  if (!options_.password.empty()) {
+    // The password is passed as an argument, never formatted into a message.
+    redisReply* auth = nullptr;
+    if (options_.user.empty()) {
+      auth = static_cast<redisReply*>(redisCommand(c, "AUTH %b", options_.password.data(), options_.password.size()));
+    } else {
+      auth = static_cast<redisReply*>(redisCommand(c, "AUTH %b %b", options_.user.data(), options_.user.size(),
+                                                   options_.password.data(), options_.password.size()));
+    }
+    const bool ok = auth != nullptr && auth->type != REDIS_REPLY_ERROR;
+    const std::string why = auth == nullptr ? std::string(c->errstr) : std::string(auth->str == nullptr ? "" : auth->str, auth->len);
+    if (auth != nullptr) freeReplyObject(auth);
+    if (!ok) {
+      redisFree(c);
+      next_attempt_ = now + backoff_;
+      backoff_ = std::min(backoff_ * 2, options_.max_backoff);
+      return absl::UnauthenticatedError(absl::StrCat("redis ", address(), ": authentication as ",
+                                                     options_.user.empty() ? "default" : options_.user, " failed: ", why));
+    }
+  }
   context_ = c;
   backoff_ = options_.min_backoff;
   return absl::OkStatus();
@@ -150,6 +170,46 @@ absl::StatusOr<std::vector<Reply>> RedisClient::Transaction(const std::vector<Co
     return absl::InternalError(absl::StrCat("redis transaction failed: ", exec.str));
   }
   return std::move(replies->back().elements);
+}
+
+absl::StatusOr<Reply> RedisClient::Eval(absl::string_view script, const std::vector<std::string>& keys,
+                                        const std::vector<std::string>& args) {
+  CommandBatch batch;
+  std::string encoded = absl::StrCat("*", 3 + keys.size() + args.size(), "\r\n");
+  const auto add = [&encoded](absl::string_view arg) { absl::StrAppend(&encoded, "$", arg.size(), "\r\n", arg, "\r\n"); };
+  add("EVAL");
+  add(script);
+  add(absl::StrCat(keys.size()));
+  for (const std::string& k : keys) add(k);
+  for (const std::string& a : args) add(a);
+  batch.AddEncoded(encoded);
+  auto replies = Pipeline(batch);
+  if (!replies.ok()) return replies.status();
+  return std::move(replies->front());
+}
+
+RedisPool::RedisPool(const RedisOptions& options, int size) {
+  for (int i = 0; i < size; ++i) {
+    clients_.push_back(std::make_unique<RedisClient>(options));
+    free_.push_back(clients_.back().get());
+  }
+}
+
+RedisPool::Lease RedisPool::Acquire() {
+  std::unique_lock<std::mutex> lock(mu_);
+  freed_.wait(lock, [this] { return !free_.empty(); });
+  RedisClient* client = free_.back();
+  free_.pop_back();
+  return Lease(this, client);
+}
+
+RedisPool::Lease::~Lease() {
+  if (client_ == nullptr) return;
+  {
+    std::lock_guard<std::mutex> lock(pool_->mu_);
+    pool_->free_.push_back(client_);
+  }
+  pool_->freed_.notify_one();
 }
 
 }  // namespace retention::redis

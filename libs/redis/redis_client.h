@@ -1,11 +1,14 @@
 // A Redis client over hiredis for batch work: every call sends its commands in one
 // pipelined round trip. A broken connection is dropped and re-made on a later call,
-// with exponential backoff between attempts; callers see UNAVAILABLE meanwhile.
-// Not thread-safe: give each thread its own client.
+// with exponential backoff between attempts; callers see UNAVAILABLE meanwhile. With a
+// password, each connection authenticates first (Redis ACL users: AUTH user password).
+// Not thread-safe: give each thread its own client, or lease one from a RedisPool.
 #pragma once
 
 #include <cstdint>
 #include <initializer_list>
+#include <condition_variable>
+#include <mutex>
 #include <memory>
 #include <string>
 #include <vector>
@@ -55,6 +58,9 @@ class CommandBatch {
 struct RedisOptions {
   std::string host = "127.0.0.1";
   int port = 6379;
+  // ACL user and password (empty user: the default user; empty password: no AUTH).
+  std::string user;
+  std::string password;
   absl::Duration connect_timeout = absl::Seconds(2);
   absl::Duration io_timeout = absl::Seconds(5);
   absl::Duration min_backoff = absl::Milliseconds(100);
@@ -83,6 +89,10 @@ class RedisClient {
   // Returns the replies of the commands themselves.
   absl::StatusOr<std::vector<Reply>> Transaction(const std::vector<Command>& commands);
 
+  // Runs a Lua script (EVAL) with its keys and arguments; one round trip.
+  absl::StatusOr<Reply> Eval(absl::string_view script, const std::vector<std::string>& keys,
+                             const std::vector<std::string>& args);
+
   bool connected() const { return context_ != nullptr; }
   std::string address() const;
 
@@ -94,6 +104,38 @@ class RedisClient {
   redisContext* context_ = nullptr;
   absl::Duration backoff_;
   absl::Time next_attempt_ = absl::InfinitePast();
+};
+
+// A fixed set of connections shared by threads (e.g. gRPC handlers): each call leases
+// a free connection, so that reads run side by side without a global lock.
+class RedisPool {
+ public:
+  RedisPool(const RedisOptions& options, int size);
+
+  // A connection for the lease's lifetime.
+  class Lease {
+   public:
+    Lease(RedisPool* pool, RedisClient* client) : pool_(pool), client_(client) {}
+    Lease(Lease&& other) noexcept : pool_(other.pool_), client_(other.client_) { other.client_ = nullptr; }
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    ~Lease();
+    RedisClient* operator->() const { return client_; }
+    RedisClient& operator*() const { return *client_; }
+
+   private:
+    RedisPool* pool_;
+    RedisClient* client_;
+  };
+
+  // Waits for a free connection.
+  Lease Acquire();
+
+ private:
+  std::vector<std::unique_ptr<RedisClient>> clients_;
+  std::mutex mu_;
+  std::condition_variable freed_;
+  std::vector<RedisClient*> free_;
 };
 
 }  // namespace retention::redis

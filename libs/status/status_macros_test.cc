@@ -3,9 +3,14 @@
 #include <string>
 
 #include "gtest/gtest.h"
+#include "libs/status/matchers.h"
 
 namespace retention {
 namespace {
+
+using ::retention::testing::IsOk;
+using ::retention::testing::StatusIs;
+using ::testing::HasSubstr;
 
 absl::StatusOr<int> ParsePositive(int value) {
   if (value <= 0) return absl::InvalidArgumentError("not positive");
@@ -13,24 +18,24 @@ absl::StatusOr<int> ParsePositive(int value) {
 }
 
 absl::Status Check(int value) {
-  RETURN_IF_ERROR(ParsePositive(value).status());
+  RETENTION_RETURN_IF_ERROR(ParsePositive(value).status());
   return absl::OkStatus();
 }
 
 absl::StatusOr<std::string> Doubled(int value) {
-  ASSIGN_OR_RETURN(const int parsed, ParsePositive(value));
+  RETENTION_ASSIGN_OR_RETURN(const int parsed, ParsePositive(value));
   return std::to_string(parsed * 2);
 }
 
 TEST(StatusMacros, ReturnIfErrorPassesTheErrorOn) {
-  EXPECT_TRUE(Check(3).ok());
-  EXPECT_EQ(Check(-1).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(Check(3), IsOk());
+  EXPECT_THAT(Check(-1), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST(StatusMacros, AssignOrReturnAssignsTheValueOrReturnsTheStatus) {
-  ASSERT_TRUE(Doubled(21).ok());
+  ASSERT_THAT(Doubled(21), IsOk());
   EXPECT_EQ(*Doubled(21), "42");
-  EXPECT_EQ(Doubled(0).status().message(), "not positive");
+  EXPECT_THAT(Doubled(0), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not positive")));
 }
 
 }  // namespace

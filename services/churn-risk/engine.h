@@ -1,42 +1,21 @@
-// churn-risk's logic: folds canonical events and health signals into account states,
-// predicts the risk after each one, and says which signals to publish (hysteresis). No
-// Kafka, no Redis: a ChurnStore gives and keeps the states.
+// churn-risk's engine: folds canonical events and health signals into account states,
+// assesses each account at the partition's clock (probability, tier, drivers, revenue
+// at risk), re-assesses it daily with no event (days of silence grow, the renewal
+// approaches), and publishes on a tier change or a move of at least
+// publish_min_change. Win/loss outcomes feed the defection insights once each. Pure: no
+// Kafka, no Redis, no clock of its own.
 #pragma once
 
-#include <map>
 #include <string>
-#include <vector>
+#include <variant>
 
-#include "absl/status/statusor.h"
-#include "absl/time/time.h"
-#include "libs/kafka/record.h"
+#include "libs/stream/account_engine.h"
 #include "retention/v1/churn_risk.pb.h"
+#include "retention/v1/health.pb.h"
 #include "retention/v1/interaction_event.pb.h"
 #include "services/churn-risk/churn_state.pb.h"
 
 namespace retention::churn {
-
-// A win/loss outcome, counted in the defection insights of its segment and month.
-struct Outcome {
-  std::string segment;
-  std::string period;  // "YYYY-MM"
-  v1::WinLossOutcome::Outcome outcome = v1::WinLossOutcome::OUTCOME_UNSPECIFIED;
-  std::vector<std::string> reasons;
-  std::string competitor;
-};
-
-class ChurnStore {
- public:
-  virtual ~ChurnStore() = default;
-  // Every requested account appears in the result (a new state if never stored).
-  virtual absl::StatusOr<std::map<std::string, churnrisk::ChurnAccountState>> Load(
-      const std::vector<std::string>& accounts) = 0;
-  // Writes states, their risks and the batch's outcomes in one unit: a crash before it
-  // completes writes none of it, so an outcome is counted exactly when its event is
-  // recorded as applied.
-  virtual absl::Status Save(const std::vector<churnrisk::ChurnAccountState>& states,
-                            const std::vector<v1::ChurnRisk>& risks, const std::vector<Outcome>& outcomes) = 0;
-};
 
 struct EngineSettings {
   v1::ChurnModel model;
@@ -45,32 +24,33 @@ struct EngineSettings {
   std::string churn_topic = "retention.churn-risk.v1";
 };
 
-// The account's risk from its state, with drivers, revenue at risk and priority.
-v1::ChurnRisk Assess(const v1::ChurnModel& model, const churnrisk::ChurnAccountState& state);
+using ChurnInput = std::variant<v1::InteractionEvent, v1::HealthSignal>;
 
-struct BatchResult {
-  std::vector<kafka::OutgoingRecord> signals;  // for the churn-risk topic, in record order
-  std::vector<absl::Time> trigger_received_at;  // when each signal's trigger entered the suite
-  std::vector<churnrisk::ChurnAccountState> states;  // accounts changed by the batch
-  std::vector<v1::ChurnRisk> risks;                  // their current risk
-  std::vector<Outcome> outcomes;                     // win/loss outcomes applied
-  int64_t applied = 0;
-  int64_t redelivered = 0;
-  int64_t unreadable = 0;
-};
+// The account's risk at `now`, with drivers, revenue at risk and priority.
+v1::ChurnRisk Assess(const v1::ChurnModel& model, const churnrisk::ChurnState& state, absl::Time now);
 
-class ChurnEngine {
+// The defection-insight counter group of a segment and month ("segment|YYYY-MM").
+std::string InsightGroup(const std::string& segment, const std::string& period);
+
+class ChurnEngine final : public stream::AccountEngine<churnrisk::ChurnState, ChurnInput> {
  public:
-  ChurnEngine(EngineSettings settings, ChurnStore* store) : settings_(std::move(settings)), store_(store) {}
+  explicit ChurnEngine(EngineSettings settings) : settings_(std::move(settings)) {}
 
-  // Records from the v1 and health topics, in the order read. Fails only if the store does.
-  absl::StatusOr<BatchResult> Process(const std::vector<kafka::ConsumedRecord>& records, absl::Time now);
+  absl::StatusOr<stream::Decoded<ChurnInput>> Decode(const kafka::ConsumedRecord& record) const override;
+  void Apply(const stream::Decoded<ChurnInput>& input, const kafka::ConsumedRecord& record, absl::Time now,
+             churnrisk::ChurnState& state, stream::Emitted& out) const override;
+  absl::Time NextDue(const churnrisk::ChurnState& state) const override;
+  void Tick(absl::Time due, churnrisk::ChurnState& state, stream::Emitted& out) const override;
+  stream::AccountIndex Index(const churnrisk::ChurnState& state) const override;
 
   const EngineSettings& settings() const { return settings_; }
 
  private:
+  void Reassess(churnrisk::ChurnState& state, absl::Time now, const std::string& trigger_id,
+                const std::string& trigger_event_id, const std::string& reason, absl::Time triggered_at,
+                absl::Time received_at, stream::Emitted& out) const;
+
   EngineSettings settings_;
-  ChurnStore* store_;
 };
 
 }  // namespace retention::churn

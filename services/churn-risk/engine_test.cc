@@ -1,16 +1,18 @@
+// churn-risk's engine through the stream runner, without servers.
 #include "services/churn-risk/engine.h"
 
-#include "services/churn-risk/memory_store.h"
-
 #include <cstdlib>
+#include <functional>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
-#include "retention/v1/health.pb.h"
-#include "retention/v1/interaction_event.pb.h"
+#include "libs/stream/local_runner.h"
 #include "services/churn-risk/model.h"
 
 namespace retention::churn {
 namespace {
+
+using Runner = stream::LocalRunner<ChurnEngine>;
 
 v1::ChurnModel ShippedModel() {
   const char* srcdir = std::getenv("TEST_SRCDIR");
@@ -20,6 +22,7 @@ v1::ChurnModel ShippedModel() {
 }
 
 constexpr int64_t kDay0 = 1'780'000'000;
+absl::Time Day(int d) { return absl::FromUnixSeconds(kDay0 + d * 86400); }
 
 // Records of one account on the v1 and health topics.
 class Stream {
@@ -32,13 +35,15 @@ class Stream {
     fill(e);
     records.push_back({"v1", 0, v1_offset_++, "acme", e.SerializeAsString(), {}, 0});
   }
-  void Health(double score) {
+  void Health(int day, double score) {
     v1::HealthSignal s;
     s.set_signal_id(absl::StrCat("h", health_offset_));
     s.set_account_id("acme");
     s.mutable_health()->set_score(score);
+    s.mutable_health()->mutable_as_of()->set_seconds(kDay0 + day * 86400);
     records.push_back({"health", 0, health_offset_++, "acme", s.SerializeAsString(), {}, 0});
   }
+  std::vector<kafka::ConsumedRecord> Take() { return std::exchange(records, {}); }
   std::vector<kafka::ConsumedRecord> records;
 
  private:
@@ -55,50 +60,58 @@ EngineSettings Settings() {
   return s;
 }
 
-TEST(ChurnEngine, PublishesOnTierChangesNotOnNoise) {
-  InMemoryChurnStore store;
-  ChurnEngine engine(Settings(), &store);
-  Stream s;
+std::vector<v1::ChurnRiskSignal> Signals(const stream::FoldResult& r) {
+  std::vector<v1::ChurnRiskSignal> out;
+  for (const auto& record : r.signals) {
+    v1::ChurnRiskSignal s;
+    EXPECT_TRUE(s.ParseFromString(record.value));
+    out.push_back(s);
+  }
+  return out;
+}
+
+void Steady(Stream& s, int days) {
   s.Event(0, [](auto& e) {
     e.mutable_contract_billing()->set_kind(v1::ContractBilling::SIGNED);
     e.mutable_contract_billing()->set_arr(200'000);
   });
-  for (int day = 0; day < 40; ++day) {
+  for (int day = 0; day < days; ++day) {
     s.Event(day, [](auto& e) {
       e.mutable_product_usage()->set_active_users(30);
       e.mutable_product_usage()->set_licensed_seats(50);
     });
   }
-  s.Health(85);
-  auto r = engine.Process(s.records, absl::Now());
-  ASSERT_TRUE(r.ok()) << r.status();
-  // 42 inputs of a steady account: the first risk, and few after it.
-  EXPECT_GE(r->signals.size(), 1u);
-  EXPECT_LE(r->signals.size(), 3u);
-  EXPECT_EQ(r->applied, 42);
-  ASSERT_EQ(r->risks.size(), 1u);
-  EXPECT_EQ(r->risks[0].tier(), v1::LOW);
-  EXPECT_NEAR(r->risks[0].revenue_at_risk(), r->risks[0].probability() * 200'000, 1e-6);
-  ASSERT_TRUE(store.Save(r->states, r->risks, r->outcomes).ok());
-
-  // Trouble: a detractor and a collapsing health score move the tier: one signal each.
-  s.records.clear();  // the next batch; offsets go on
-  s.Event(41, [](auto& e) { e.mutable_survey_response()->set_nps(1); });
-  s.Health(20);
-  auto t = engine.Process(s.records, absl::Now());
-  ASSERT_TRUE(t.ok());
-  ASSERT_FALSE(t->signals.empty());
-  v1::ChurnRiskSignal last;
-  ASSERT_TRUE(last.ParseFromString(t->signals.back().value));
-  EXPECT_GE(last.risk().tier(), v1::MEDIUM) << last.risk().probability();
-  EXPECT_EQ(last.previous_tier(), v1::LOW);
-  EXPECT_FALSE(last.risk().drivers().empty());
-  EXPECT_EQ(last.risk().model_version(), "churn-2026-11-a");
 }
 
-TEST(ChurnEngine, WinLossOutcomesAreReportedForInsightsBySegmentAndMonth) {
-  InMemoryChurnStore store;
-  ChurnEngine engine(Settings(), &store);
+TEST(ChurnEngine, PublishesOnTierChangesNotOnNoise) {
+  const ChurnEngine engine(Settings());
+  Runner runner(&engine);
+  Stream s;
+  Steady(s, 40);
+  s.Health(39, 85);
+  const stream::FoldResult r = runner.Feed(s.Take());
+  // 42 inputs of a steady account: the first risk, and few after it.
+  EXPECT_GE(r.signals.size(), 1u);
+  EXPECT_LE(r.signals.size(), 3u);
+  EXPECT_EQ(r.applied, 42);
+  const v1::ChurnRisk steady = Assess(engine.settings().model, *runner.state("acme"), Day(39));
+  EXPECT_EQ(steady.tier(), v1::LOW);
+  EXPECT_NEAR(steady.revenue_at_risk(), steady.probability() * 200'000, 1e-6);
+
+  // Trouble: a detractor and a collapsing health score move the tier.
+  s.Event(41, [](auto& e) { e.mutable_survey_response()->set_nps(1); });
+  s.Health(41, 20);
+  const auto signals = Signals(runner.Feed(s.Take()));
+  ASSERT_FALSE(signals.empty());
+  EXPECT_GE(signals.back().risk().tier(), v1::MEDIUM) << signals.back().risk().probability();
+  EXPECT_EQ(signals.back().previous_tier(), v1::LOW);
+  EXPECT_FALSE(signals.back().risk().drivers().empty());
+  EXPECT_EQ(signals.back().risk().model_version(), "churn-2026-11-a");
+}
+
+TEST(ChurnEngine, WinLossOutcomesAreCountedForInsightsBySegmentAndMonth) {
+  const ChurnEngine engine(Settings());
+  Runner runner(&engine);
   Stream s;
   s.Event(0, [](auto& e) { e.mutable_account_profile()->set_plan("enterprise"); });
   s.Event(3, [](auto& e) {
@@ -106,29 +119,34 @@ TEST(ChurnEngine, WinLossOutcomesAreReportedForInsightsBySegmentAndMonth) {
     e.mutable_win_loss()->add_reasons("price");
     e.mutable_win_loss()->set_competitor("Contoso");
   });
-  auto r = engine.Process(s.records, absl::Now());
-  ASSERT_TRUE(r.ok());
-  ASSERT_EQ(r->outcomes.size(), 1u);
-  EXPECT_EQ(r->outcomes[0].segment, "enterprise");
-  EXPECT_EQ(r->outcomes[0].period, absl::FormatTime("%Y-%m", absl::FromUnixSeconds(kDay0 + 3 * 86400), absl::UTCTimeZone()));
-  EXPECT_EQ(r->outcomes[0].reasons, std::vector<std::string>{"price"});
-  EXPECT_EQ(r->outcomes[0].competitor, "Contoso");
+  const stream::FoldResult r = runner.Feed(s.Take());
+  const std::string group = InsightGroup("enterprise", absl::FormatTime("%Y-%m", Day(3), absl::UTCTimeZone()));
+  std::map<std::string, int64_t> fields;
+  for (const auto& c : r.counters) {
+    EXPECT_EQ(c.group, group);
+    fields[c.field] += c.delta;
+  }
+  EXPECT_EQ(fields, (std::map<std::string, int64_t>{
+                        {"outcomes", 1}, {"churned", 1}, {"reason:price", 1}, {"competitor:Contoso", 1}}));
 }
 
-TEST(ChurnEngine, RedeliveredRecordsChangeNothing) {
-  InMemoryChurnStore store;
-  ChurnEngine engine(Settings(), &store);
+TEST(ChurnEngine, SilenceRaisesRiskWithNoEventAndSaysWhy) {
+  const ChurnEngine engine(Settings());
+  Runner runner(&engine);
   Stream s;
-  s.Event(0, [](auto& e) { e.mutable_survey_response()->set_nps(3); });
-  s.Health(40);
-  auto first = engine.Process(s.records, absl::Now());
-  ASSERT_TRUE(first.ok());
-  ASSERT_TRUE(store.Save(first->states, first->risks, first->outcomes).ok());
-  auto again = engine.Process(s.records, absl::Now());
-  ASSERT_TRUE(again.ok());
-  EXPECT_EQ(again->applied, 0);
-  EXPECT_EQ(again->redelivered, 2);
-  EXPECT_TRUE(again->signals.empty());
+  Steady(s, 60);
+  s.Health(59, 85);
+  runner.Feed(s.Take());
+  const v1::ChurnRisk active = Assess(engine.settings().model, *runner.state("acme"), Day(59));
+  const auto signals = Signals(runner.AdvanceTo(Day(150)));
+  const v1::ChurnRisk quiet = Assess(engine.settings().model, *runner.state("acme"), Day(150));
+  EXPECT_GT(quiet.probability(), active.probability());
+  bool days_silent = false;
+  for (const auto& d : quiet.drivers()) days_silent |= d.feature() == v1::CHURN_FEATURE_DAYS_SILENT;
+  EXPECT_TRUE(days_silent) << quiet.DebugString();
+  ASSERT_FALSE(signals.empty());
+  EXPECT_TRUE(signals.back().trigger_event_id().empty());
+  EXPECT_NE(signals.back().trigger_reason().find("no product activity for"), std::string::npos);
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
 // Folds canonical events and health signals into an account's churn state, and reads
-// the model's features out of it.
+// the model's features out of it as of a day.
 #pragma once
 
+#include "absl/time/time.h"
 #include "retention/v1/health.pb.h"
 #include "retention/v1/interaction_event.pb.h"
 #include "services/churn-risk/churn_state.pb.h"
@@ -9,17 +10,13 @@
 
 namespace retention::churn {
 
-// Applies a canonical event read at `partition`/`offset` of the v1 topic; false (and
-// nothing changed) if it was applied before.
-bool ApplyEvent(const v1::InteractionEvent& event, int32_t partition, int64_t offset,
-                churnrisk::ChurnAccountState* state);
+// Applies a canonical event; `now` is the partition's clock.
+void ApplyEvent(const v1::InteractionEvent& event, absl::Time now, churnrisk::ChurnState* state);
 
-// Applies a health signal read at `partition`/`offset` of the health topic; false if
-// applied before.
-bool ApplyHealth(const v1::HealthSignal& signal, int32_t partition, int64_t offset,
-                 churnrisk::ChurnAccountState* state);
+// Applies a health signal.
+void ApplyHealth(const v1::HealthSignal& signal, churnrisk::ChurnState* state);
 
-// The model's inputs as of the account's latest event.
-FeatureValues ComputeFeatures(const churnrisk::ChurnAccountState& state);
+// The model's inputs as of `today`.
+FeatureValues ComputeFeatures(const churnrisk::ChurnState& state, int32_t today);
 
 }  // namespace retention::churn

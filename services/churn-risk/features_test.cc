@@ -3,7 +3,9 @@
 #include <cstdlib>
 #include <set>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "libs/activity/activity.h"
 
 namespace retention::churn {
 namespace {
@@ -27,7 +29,12 @@ class Account {
     e.mutable_occurred_at()->set_seconds(kDay0 + day * 86400);
     return e;
   }
-  void Apply(const v1::InteractionEvent& e) { ASSERT_TRUE(ApplyEvent(e, 0, offset_++, &state)); }
+  // Folded at the clock of the latest event, as the loop's partition clock would be.
+  void Apply(const v1::InteractionEvent& e) {
+    ++offset_;
+    clock = std::max(clock, absl::FromUnixSeconds(e.occurred_at().seconds()));
+    ApplyEvent(e, clock, &state);
+  }
   void Usage(int day, int active) {
     auto e = Event(day);
     e.mutable_product_usage()->set_active_users(active);
@@ -51,14 +58,15 @@ class Account {
     t->set_window_days(30);
     t->set_has_data(true);
     t->set_change(change_30d);
-    ASSERT_TRUE(ApplyHealth(s, 0, health_offset_++, &state));
+    ApplyHealth(s, &state);
   }
+  FeatureValues Features() const { return ComputeFeatures(state, activity::DayOf(clock)); }
 
-  churnrisk::ChurnAccountState state;
+  churnrisk::ChurnState state;
+  absl::Time clock = absl::InfinitePast();
 
  private:
   int64_t offset_ = 0;
-  int64_t health_offset_ = 0;
 };
 
 void HealthyBase(Account& a) {
@@ -78,7 +86,7 @@ TEST(ChurnFeatures, FallingUsageAChampionLeavingAndADetractorEndHighWithThoseDri
   Account a;
   HealthyBase(a);
   a.Health(82, 2);
-  const Prediction before = Predict(model, ComputeFeatures(a.state));
+  const Prediction before = Predict(model, a.Features());
   EXPECT_EQ(before.tier, v1::LOW) << before.probability;
 
   auto detractor = a.Event(65);
@@ -87,7 +95,7 @@ TEST(ChurnFeatures, FallingUsageAChampionLeavingAndADetractorEndHighWithThoseDri
   a.Stakeholder(70, "champ", v1::StakeholderChange::LEFT_COMPANY, true);
   for (int day = 60; day < 90; ++day) a.Usage(day, 6);
   a.Health(31, -45);
-  const FeatureValues f = ComputeFeatures(a.state);
+  const FeatureValues f = a.Features();
   EXPECT_LT(f.at(v1::CHURN_FEATURE_USAGE_CHANGE_30D), -0.5);
   EXPECT_EQ(f.at(v1::CHURN_FEATURE_CHAMPION_LEFT_90D), 1);
   EXPECT_EQ(f.at(v1::CHURN_FEATURE_NPS_DETRACTOR), 1);
@@ -112,7 +120,7 @@ TEST(ChurnFeatures, AHealthyAccountStaysLow) {
   a.Apply(promoter);
   for (int day = 60; day < 90; ++day) a.Usage(day, 42);
   a.Health(88, 3);
-  const Prediction p = Predict(model, ComputeFeatures(a.state));
+  const Prediction p = Predict(model, a.Features());
   EXPECT_EQ(p.tier, v1::LOW) << p.probability;
   EXPECT_TRUE(TopDrivers(model, p).empty() || TopDrivers(model, p)[0].contribution() < 0.5);
 }
@@ -120,11 +128,11 @@ TEST(ChurnFeatures, AHealthyAccountStaysLow) {
 TEST(ChurnFeatures, StuckIsHighSwitchingCostWithLowSentiment) {
   Account a;
   HealthyBase(a);  // ARR 120,000: costly to switch
-  EXPECT_EQ(ComputeFeatures(a.state).at(v1::CHURN_FEATURE_STUCK), 0) << "no sentiment yet";
+  EXPECT_EQ(a.Features().at(v1::CHURN_FEATURE_STUCK), 0) << "no sentiment yet";
   auto passive = a.Event(61);
   passive.mutable_survey_response()->set_nps(5);
   a.Apply(passive);
-  EXPECT_EQ(ComputeFeatures(a.state).at(v1::CHURN_FEATURE_STUCK), 1) << "loyal on paper";
+  EXPECT_EQ(a.Features().at(v1::CHURN_FEATURE_STUCK), 1) << "loyal on paper";
 }
 
 TEST(ChurnFeatures, CompetitorMentionsAndLossReasonsAreKept) {
@@ -135,28 +143,25 @@ TEST(ChurnFeatures, CompetitorMentionsAndLossReasonsAreKept) {
   lost.mutable_win_loss()->set_competitor("Contoso");
   lost.mutable_win_loss()->add_reasons("price");
   a.Apply(lost);
-  EXPECT_EQ(ComputeFeatures(a.state).at(v1::CHURN_FEATURE_COMPETITOR_MENTIONS), 1);
+  EXPECT_EQ(a.Features().at(v1::CHURN_FEATURE_COMPETITOR_MENTIONS), 1);
   EXPECT_TRUE(a.state.churned());
   ASSERT_EQ(a.state.loss_reasons_size(), 1);
   EXPECT_EQ(a.state.loss_reasons(0), "price");
   a.Usage(200, 5);  // 190 days on: out of the 180-day window
-  EXPECT_EQ(ComputeFeatures(a.state).at(v1::CHURN_FEATURE_COMPETITOR_MENTIONS), 0);
+  EXPECT_EQ(a.Features().at(v1::CHURN_FEATURE_COMPETITOR_MENTIONS), 0);
 }
 
-TEST(ChurnFeatures, RedeliveredEventsAndSignalsChangeNothing) {
+TEST(ChurnFeatures, DaysSilentAndDaysToRenewalMoveWithTheClockAlone) {
   Account a;
-  a.Usage(0, 5);
-  const std::string saved = a.state.SerializeAsString();
-  auto again = a.Event(0);
-  again.mutable_product_usage()->set_active_users(5);
-  EXPECT_FALSE(ApplyEvent(again, 0, 0, &a.state));
-  EXPECT_EQ(a.state.SerializeAsString(), saved);
-  v1::HealthSignal s;
-  s.mutable_health()->set_score(10);
-  ASSERT_TRUE(ApplyHealth(s, 1, 7, &a.state));
-  EXPECT_FALSE(ApplyHealth(s, 1, 7, &a.state));
-  EXPECT_FALSE(ApplyHealth(s, 1, 3, &a.state));
-  EXPECT_EQ(a.state.health_score(), 10);
+  HealthyBase(a);  // usage to day 59, renewal on day 330
+  const int32_t last = activity::DayOf(a.clock);
+  EXPECT_EQ(ComputeFeatures(a.state, last).at(v1::CHURN_FEATURE_DAYS_SILENT), 0);
+  const FeatureValues later = ComputeFeatures(a.state, last + 45);
+  EXPECT_EQ(later.at(v1::CHURN_FEATURE_DAYS_SILENT), 45);
+  EXPECT_EQ(later.at(v1::CHURN_FEATURE_DAYS_TO_RENEWAL), 330 - 59 - 45);
+  EXPECT_EQ(later.at(v1::CHURN_FEATURE_USAGE_CHANGE_30D), -1) << "the last 30 days were quiet";
+  EXPECT_EQ(ComputeFeatures(a.state, last + 15).at(v1::CHURN_FEATURE_USAGE_CHANGE_30D), -0.5)
+      << "half of the last 30 days were quiet";
 }
 
 }  // namespace

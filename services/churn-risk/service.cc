@@ -2,42 +2,21 @@
 
 #include <algorithm>
 
-#include "libs/grpc/stream_hub.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "libs/metrics/metrics_server.h"
+#include "absl/strings/str_split.h"
+#include "libs/grpc/paging.h"
+#include "libs/grpc/status.h"
+#include "libs/stream/grpc_stream.h"
+#include "libs/stream/quarantine.h"
 
 namespace retention::churn {
 namespace {
 
-class ChurnBatch : public pipeline::BatchWork {
- public:
-  ChurnBatch(BatchResult result, ChurnStore* store, ChurnMetrics* metrics)
-      : result_(std::move(result)), store_(store), metrics_(metrics) {}
+using grpc_server::ToGrpc;
 
-  const std::vector<kafka::OutgoingRecord>& signals() const override { return result_.signals; }
-  absl::Status Save() override { return store_->Save(result_.states, result_.risks, result_.outcomes); }
-  void Committed(absl::Time delivered) override {
-    metrics_->inputs_applied.Increment(static_cast<double>(result_.applied));
-    metrics_->inputs_redelivered.Increment(static_cast<double>(result_.redelivered));
-    metrics_->inputs_unreadable.Increment(static_cast<double>(result_.unreadable));
-    metrics_->signals_published.Increment(static_cast<double>(result_.signals.size()));
-    for (const absl::Time t : result_.trigger_received_at) {
-      metrics_->input_to_signal_seconds.Observe(std::max(0.0, absl::ToDoubleSeconds(delivered - t)));
-    }
-  }
-
- private:
-  BatchResult result_;
-  ChurnStore* store_;
-  ChurnMetrics* metrics_;
-};
-
-grpc::Status Invalid(const std::string& message) { return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, message); }
-
-grpc::Status Unavailable(const absl::Status& status) {
-  return grpc::Status(grpc::StatusCode::UNAVAILABLE, absl::StrCat("state store unavailable: ", status.message()));
-}
+constexpr size_t kMaxAccountId = 128;
 
 bool IsMonth(const std::string& period) {
   int year = 0, month = 0;
@@ -45,29 +24,17 @@ bool IsMonth(const std::string& period) {
          absl::SimpleAtoi(period.substr(5), &month) && month >= 1 && month <= 12;
 }
 
-}  // namespace
-
-ChurnMetrics::ChurnMetrics(prometheus::Registry& registry)
-    : inputs_applied(metrics::AddCounter(registry, "retention_churn_inputs_applied_total",
-                                         "Events and health signals folded into account state")),
-      inputs_redelivered(metrics::AddCounter(registry, "retention_churn_inputs_redelivered_total",
-                                             "Inputs read again after a restart or rebalance; skipped")),
-      inputs_unreadable(metrics::AddCounter(registry, "retention_churn_inputs_unreadable_total",
-                                            "Records that are neither InteractionEvents nor HealthSignals")),
-      signals_published(metrics::AddCounter(registry, "retention_churn_signals_published_total",
-                                            "Churn-risk signals published on a meaningful change")),
-      batch_seconds(metrics::AddLatencyHistogram(registry, "retention_churn_batch_seconds",
-                                                 "Time from poll to committed offsets, per batch")),
-      input_to_signal_seconds(metrics::AddLatencyHistogram(registry, "retention_churn_input_to_signal_seconds",
-                                                           "From the trigger entering the suite to the signal's delivery")),
-      consumer_lag(metrics::AddGauge(registry, "retention_churn_consumer_lag", "Records not yet read")) {}
-
-absl::StatusOr<std::unique_ptr<pipeline::BatchWork>> ChurnBatchProcessor::Process(
-    const std::vector<kafka::ConsumedRecord>& records, absl::Time now) {
-  auto result = engine_->Process(records, now);
-  if (!result.ok()) return result.status();
-  return std::make_unique<ChurnBatch>(std::move(*result), store_, metrics_);
+absl::Status Unavailable(const absl::Status& status) {
+  return absl::UnavailableError(absl::StrCat("state store unavailable: ", status.message()));
 }
+
+void SortByCount(google::protobuf::RepeatedPtrField<v1::ReasonCount>* counts) {
+  std::sort(counts->begin(), counts->end(), [](const v1::ReasonCount& a, const v1::ReasonCount& b) {
+    return a.count() != b.count() ? a.count() > b.count() : a.reason() < b.reason();
+  });
+}
+
+}  // namespace
 
 bool Matches(const v1::RiskFilter& filter, const v1::ChurnRisk& risk) {
   if (risk.tier() < filter.min_tier()) return false;
@@ -77,73 +44,106 @@ bool Matches(const v1::RiskFilter& filter, const v1::ChurnRisk& risk) {
 
 grpc::Status ChurnGrpcService::GetRisk(grpc::ServerContext*, const v1::GetRiskRequest* request,
                                        v1::ChurnRisk* response) {
-  if (request->account_id().empty()) return Invalid("account_id is required");
-  absl::StatusOr<std::map<std::string, churnrisk::ChurnAccountState>> loaded;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    loaded = store_->Load({request->account_id()});
+  const std::string& account = request->account_id();
+  if (account.empty()) return ToGrpc(absl::InvalidArgumentError("account_id is required"));
+  if (account.size() > kMaxAccountId) {
+    return ToGrpc(absl::InvalidArgumentError(
+        absl::StrCat("account_id is longer than ", kMaxAccountId, " bytes: ", stream::Clip(account, 32))));
   }
-  if (!loaded.ok()) return Unavailable(loaded.status());
-  const churnrisk::ChurnAccountState& state = (*loaded)[request->account_id()];
-  if (state.activity().account_id().empty()) {
-    return grpc::Status(grpc::StatusCode::NOT_FOUND, absl::StrCat("account ", request->account_id(), " not seen"));
+  if (!gate_->open()) return ToGrpc(absl::UnavailableError(gate_->reason()));
+  auto states = reader_->States({account});
+  if (!states.ok()) return ToGrpc(Unavailable(states.status()));
+  auto it = states->find(account);
+  if (it == states->end()) {
+    return ToGrpc(absl::NotFoundError(absl::StrCat("account ", stream::Clip(account, 32), " not seen")));
   }
-  *response = Assess(*model_, state);
+  churnrisk::ChurnState state;
+  if (!state.ParseFromString(it->second)) {
+    return ToGrpc(absl::DataLossError(absl::StrCat("the state of account ", stream::Clip(account, 32),
+                                                   " is unreadable; it is quarantined at its next update")));
+  }
+  *response = Assess(engine_->settings().model, state,
+                     std::max(clock_->Now(), absl::FromUnixMillis(state.evaluated_at_ms())));
   return grpc::Status::OK;
 }
 
 grpc::Status ChurnGrpcService::ListAtRisk(grpc::ServerContext*, const v1::ListAtRiskRequest* request,
                                           v1::ListAtRiskResponse* response) {
-  if (request->page_size() < 0 || request->page_size() > 1000) {
-    return Invalid(absl::StrCat("page_size must be 0-1000, got ", request->page_size()));
-  }
-  const int64_t page_size = request->page_size() == 0 ? 100 : request->page_size();
-  int64_t offset = 0;
-  if (!request->page_token().empty() && (!absl::SimpleAtoi(request->page_token(), &offset) || offset < 0)) {
-    return Invalid("page_token is not one that ListAtRisk returned");
-  }
-  const bool by_priority = request->order() == v1::ListAtRiskRequest::RETENTION_PRIORITY;
-  constexpr int64_t kChunk = 500;
-  while (response->risks_size() < page_size) {
-    absl::StatusOr<std::vector<v1::ChurnRisk>> chunk;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      chunk = store_->List(by_priority, offset, kChunk);
-    }
-    if (!chunk.ok()) return Unavailable(chunk.status());
-    if (chunk->empty()) return grpc::Status::OK;
-    for (v1::ChurnRisk& r : *chunk) {
-      ++offset;
-      if (!Matches(request->filter(), r)) continue;
-      *response->add_risks() = std::move(r);
-      if (response->risks_size() == page_size) break;
-    }
-    if (static_cast<int64_t>(chunk->size()) < kChunk && response->risks_size() < page_size) return grpc::Status::OK;
-  }
-  response->set_next_page_token(absl::StrCat(offset));
+  if (!gate_->open()) return ToGrpc(absl::UnavailableError(gate_->reason()));
+  const std::string index =
+      request->order() == v1::ListAtRiskRequest::RETENTION_PRIORITY ? "by_priority" : "by_revenue";
+  auto page = grpc_server::FilteredPage<v1::ChurnRisk>(
+      [&](int64_t offset, int64_t limit) -> absl::StatusOr<std::vector<v1::ChurnRisk>> {
+        auto ids = reader_->Ranked(index, true, offset, limit);
+        if (!ids.ok()) return Unavailable(ids.status());
+        auto summaries = reader_->Summaries(*ids);
+        if (!summaries.ok()) return Unavailable(summaries.status());
+        std::vector<v1::ChurnRisk> out;
+        for (const std::string& bytes : *summaries) {
+          v1::ChurnRisk r;
+          if (r.ParseFromString(bytes)) out.push_back(std::move(r));
+        }
+        while (out.size() < ids->size()) out.emplace_back();
+        return out;
+      },
+      [&](const v1::ChurnRisk& r) { return !r.account_id().empty() && Matches(request->filter(), r); },
+      request->page_size(), request->page_token());
+  if (!page.ok()) return ToGrpc(page.status());
+  for (v1::ChurnRisk& r : page->items) *response->add_risks() = std::move(r);
+  response->set_next_page_token(page->next_page_token);
   return grpc::Status::OK;
 }
 
 grpc::Status ChurnGrpcService::StreamRisk(grpc::ServerContext* context, const v1::StreamRiskRequest* request,
                                           grpc::ServerWriter<v1::ChurnRiskSignal>* writer) {
   const v1::RiskFilter filter = request->filter();
-  return grpc_server::StreamFromHub<v1::ChurnRiskSignal>(
+  return stream::StreamFromHub<v1::ChurnRiskSignal>(
       context, hub_, [filter](const v1::ChurnRiskSignal& s) { return Matches(filter, s.risk()); }, writer);
 }
 
 grpc::Status ChurnGrpcService::GetDefectionInsights(grpc::ServerContext*, const v1::GetDefectionInsightsRequest* request,
                                                     v1::DefectionInsights* response) {
+  if (request->periods_size() > 120 || request->segments_size() > 100) {
+    return ToGrpc(absl::InvalidArgumentError("periods: at most 120, segments: at most 100"));
+  }
   for (const std::string& period : request->periods()) {
-    if (!IsMonth(period)) return Invalid(absl::StrCat("periods: expected YYYY-MM, got \"", period, "\""));
+    if (!IsMonth(period)) {
+      return ToGrpc(absl::InvalidArgumentError(
+          absl::StrCat("periods: expected YYYY-MM, got \"", stream::Clip(period, 16), "\"")));
+    }
   }
-  absl::StatusOr<std::vector<v1::DefectionInsight>> insights;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    insights = store_->Insights({request->segments().begin(), request->segments().end()},
-                                {request->periods().begin(), request->periods().end()});
+  if (!gate_->open()) return ToGrpc(absl::UnavailableError(gate_->reason()));
+  auto counters = reader_->Counters();
+  if (!counters.ok()) return ToGrpc(Unavailable(counters.status()));
+  const auto wanted = [](const auto& list, const std::string& value) {
+    return list.empty() || std::find(list.begin(), list.end(), value) != list.end();
+  };
+  for (const auto& [group, fields] : *counters) {
+    const std::vector<std::string> parts = absl::StrSplit(group, absl::MaxSplits('|', 1));
+    if (parts.size() != 2 || !wanted(request->segments(), parts[0]) || !wanted(request->periods(), parts[1])) continue;
+    v1::DefectionInsight* insight = response->add_insights();
+    insight->set_segment(parts[0]);
+    insight->set_period(parts[1]);
+    for (const auto& [field, count] : fields) {
+      if (field == "outcomes") {
+        insight->set_outcomes(count);
+      } else if (field == "churned") {
+        insight->set_churned(count);
+      } else if (field == "lost") {
+        insight->set_lost(count);
+      } else if (absl::StartsWith(field, "reason:")) {
+        v1::ReasonCount* r = insight->add_reasons();
+        r->set_reason(field.substr(7));
+        r->set_count(count);
+      } else if (absl::StartsWith(field, "competitor:")) {
+        v1::ReasonCount* c = insight->add_competitors();
+        c->set_reason(field.substr(11));
+        c->set_count(count);
+      }
+    }
+    SortByCount(insight->mutable_reasons());
+    SortByCount(insight->mutable_competitors());
   }
-  if (!insights.ok()) return Unavailable(insights.status());
-  for (auto& i : *insights) *response->add_insights() = std::move(i);
   return grpc::Status::OK;
 }
 

@@ -1,56 +1,53 @@
-// health-score's logic: folds a batch of canonical events into account states, scores
-// the account after each event, and says which signals to publish. No Kafka, no Redis:
-// a HealthStore gives and keeps the states.
+// health-score's engine: folds canonical events and override decisions into account
+// states and evaluates each account at the partition's clock, with every component
+// explained; re-evaluates it daily (and when an override lapses) with no event, so
+// silence lowers the score; publishes on a band or stage change or a move of at least
+// publish_min_change. Pure: no Kafka, no Redis, no clock of its own.
 #pragma once
 
-#include <map>
-#include <optional>
 #include <string>
-#include <vector>
+#include <variant>
 
-#include "absl/status/statusor.h"
-#include "absl/time/time.h"
-#include "libs/kafka/record.h"
+#include "libs/stream/account_engine.h"
 #include "retention/v1/health.pb.h"
-#include "services/health-score/store.h"
+#include "retention/v1/interaction_event.pb.h"
+#include "services/health-score/health_state.pb.h"
 
 namespace retention::health {
 
 struct EngineSettings {
   v1::ScorecardSet scorecards;
+  std::string v1_topic = "retention.interactions.v1";
+  std::string overrides_topic = "retention.health.overrides.v1";
   std::string health_topic = "retention.health.v1";
 };
 
-// An account's health from its state, with explanation, trends and loyalty stage; an
-// override in force at `now` sets the score.
-v1::AccountHealth Evaluate(const v1::ScorecardSet& scorecards, const healthscore::AccountState& state,
-                           const std::optional<v1::HealthOverride>& override, absl::Time now);
+// An input of health-score: a canonical event or an override decision.
+using HealthInput = std::variant<v1::InteractionEvent, v1::OverrideRecord>;
 
-// A stable id for the signal `event_id` caused: the same however often it is published.
-std::string SignalId(const std::string& account_id, const std::string& event_id, const std::string& version);
+// The account's health at `now`, with its explanation and trends.
+v1::AccountHealth Evaluate(const v1::ScorecardSet& scorecards, const healthscore::HealthState& state, absl::Time now);
 
-struct BatchResult {
-  std::vector<kafka::OutgoingRecord> signals;  // for the health topic, in event order
-  std::vector<absl::Time> trigger_received_at;  // ingest's received_at of each signal's event
-  std::vector<healthscore::AccountState> states;  // accounts changed by the batch
-  std::vector<v1::AccountHealth> summaries;       // their health, without components
-  int64_t applied = 0;      // events folded in
-  int64_t redelivered = 0;  // events already applied before (skipped)
-  int64_t unreadable = 0;   // records that are not InteractionEvents (skipped, counted)
-};
-
-class HealthEngine {
+class HealthEngine final : public stream::AccountEngine<healthscore::HealthState, HealthInput> {
  public:
-  HealthEngine(EngineSettings settings, HealthStore* store) : settings_(std::move(settings)), store_(store) {}
+  explicit HealthEngine(EngineSettings settings) : settings_(std::move(settings)) {}
 
-  // Fails only if the store does; then nothing was changed and the batch may be retried.
-  absl::StatusOr<BatchResult> Process(const std::vector<kafka::ConsumedRecord>& records, absl::Time now);
+  absl::StatusOr<stream::Decoded<HealthInput>> Decode(const kafka::ConsumedRecord& record) const override;
+  void Apply(const stream::Decoded<HealthInput>& input, const kafka::ConsumedRecord& record, absl::Time now,
+             healthscore::HealthState& state, stream::Emitted& out) const override;
+  absl::Time NextDue(const healthscore::HealthState& state) const override;
+  void Tick(absl::Time due, healthscore::HealthState& state, stream::Emitted& out) const override;
+  stream::AccountIndex Index(const healthscore::HealthState& state) const override;
 
   const EngineSettings& settings() const { return settings_; }
 
  private:
+  // Evaluates at `now`, keeps the day's score, publishes if the change is meaningful.
+  void Reevaluate(healthscore::HealthState& state, absl::Time now, const std::string& trigger_id,
+                  const std::string& trigger_event_id, const std::string& reason, absl::Time triggered_at,
+                  absl::Time received_at, stream::Emitted& out) const;
+
   EngineSettings settings_;
-  HealthStore* store_;
 };
 
 }  // namespace retention::health

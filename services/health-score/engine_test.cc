@@ -1,35 +1,41 @@
+// health-score's engine through the stream runner, without servers: scores and their
+// explanations, silence that lowers health with no event, overrides that lapse.
 #include "services/health-score/engine.h"
-
-#include "services/health-score/memory_store.h"
 
 #include <cstdlib>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "libs/stream/local_runner.h"
+#include "libs/proto/time_util.h"
 #include "services/health-score/scorecard.h"
-#include "services/health-score/state.h"
 
 namespace retention::health {
 namespace {
 
+using Runner = stream::LocalRunner<HealthEngine>;
+
 v1::ScorecardSet ShippedScorecards() {
   const char* srcdir = std::getenv("TEST_SRCDIR");
-  auto set = LoadScorecardSet(std::string(srcdir ? srcdir : ".") + "/retention/services/health-score/scorecards/default.textproto");
+  auto set = LoadScorecardSet(std::string(srcdir ? srcdir : ".") +
+                              "/retention/services/health-score/scorecards/default.textproto");
   EXPECT_TRUE(set.ok()) << set.status();
   return *set;
 }
 
-constexpr int64_t kDay0 = 1'780'000'000;  // some day in 2026
+const absl::Time kDay0 = absl::FromUnixSeconds(1'780'000'000);
+absl::Time Day(int d) { return kDay0 + absl::Hours(24 * d); }
 
-// Builds a scripted history of one account, one record per event.
+// A scripted history of one account.
 class History {
  public:
-  explicit History(std::string account) : account_(std::move(account)) {}
+  explicit History(std::string account, int shift = 0) : account_(std::move(account)), shift_(shift) {}
 
   v1::InteractionEvent& Add(int day) {
     v1::InteractionEvent& e = events_.emplace_back();
     e.set_event_id(absl::StrCat(account_, "-", events_.size()));
     e.set_account_id(account_);
-    e.mutable_occurred_at()->set_seconds(kDay0 + day * 86400);
+    *e.mutable_occurred_at() = proto::ToTimestamp(Day(day + shift_));
     return e;
   }
   void Usage(int day, int active, std::vector<std::string> features = {"reports", "api", "alerts", "export"}) {
@@ -38,223 +44,177 @@ class History {
     u->set_licensed_seats(50);
     for (auto& f : features) u->add_features_used(f);
   }
-  std::vector<kafka::ConsumedRecord> Records(size_t from = 0) const {
+  void Stakeholder(int day, const std::string& contact, v1::StakeholderChange::Kind kind,
+                   v1::StakeholderChange::Role role, bool champion) {
+    auto& e = Add(day);
+    e.set_contact_id(contact);
+    e.mutable_stakeholder_change()->set_kind(kind);
+    e.mutable_stakeholder_change()->set_role(role);
+    e.mutable_stakeholder_change()->set_champion(champion);
+  }
+  // Records in time order from event `from` on.
+  std::vector<kafka::ConsumedRecord> Records(size_t from = 0) {
+    std::vector<v1::InteractionEvent> sorted(events_.begin() + static_cast<long>(from), events_.end());
+    std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) {
+      return a.occurred_at().seconds() < b.occurred_at().seconds();
+    });
     std::vector<kafka::ConsumedRecord> out;
-    for (size_t i = from; i < events_.size(); ++i) {
-      kafka::ConsumedRecord r;
-      r.topic = "v1";
-      r.partition = 0;
-      r.offset = static_cast<int64_t>(i);
-      r.key = account_;
-      r.value = events_[i].SerializeAsString();
-      out.push_back(std::move(r));
-    }
+    for (const auto& e : sorted) out.push_back({"v1", 0, offset_++, account_, e.SerializeAsString(), {}, 0});
     return out;
   }
   size_t size() const { return events_.size(); }
+  const std::string& account() const { return account_; }
 
  private:
   std::string account_;
+  int shift_;
+  int64_t offset_ = 0;
   std::vector<v1::InteractionEvent> events_;
 };
 
-void HealthyStart(History& h) {
-  auto& sponsor_event = h.Add(0);
-  sponsor_event.set_contact_id("sponsor");
-  auto* sponsor = sponsor_event.mutable_stakeholder_change();
-  sponsor->set_kind(v1::StakeholderChange::JOINED);
-  sponsor->set_role(v1::StakeholderChange::EXECUTIVE_SPONSOR);
-  auto& champion = h.Add(0);
-  champion.set_contact_id("champ");
-  champion.mutable_stakeholder_change()->set_kind(v1::StakeholderChange::JOINED);
-  champion.mutable_stakeholder_change()->set_role(v1::StakeholderChange::DIRECTOR);
-  champion.mutable_stakeholder_change()->set_champion(true);
+void Healthy(History& h) {
+  h.Stakeholder(0, "sponsor", v1::StakeholderChange::JOINED, v1::StakeholderChange::EXECUTIVE_SPONSOR, false);
+  h.Stakeholder(0, "champ", v1::StakeholderChange::JOINED, v1::StakeholderChange::DIRECTOR, true);
   for (int day = 0; day < 60; ++day) h.Usage(day, 40);
   h.Add(30).mutable_survey_response()->set_nps(9);
   h.Add(40).mutable_engagement()->set_kind(v1::Engagement::QBR);
+  h.Add(45).mutable_engagement()->set_kind(v1::Engagement::TRAINING);
 }
 
-v1::HealthSignal LastSignal(const BatchResult& r) {
-  v1::HealthSignal s;
-  EXPECT_FALSE(r.signals.empty());
-  if (!r.signals.empty()) {
-    EXPECT_TRUE(s.ParseFromString(r.signals.back().value));
+std::vector<v1::HealthSignal> Signals(const stream::FoldResult& r) {
+  std::vector<v1::HealthSignal> out;
+  for (const auto& record : r.signals) {
+    v1::HealthSignal s;
+    EXPECT_TRUE(s.ParseFromString(record.value));
+    out.push_back(s);
   }
-  return s;
+  return out;
 }
 
-TEST(HealthEngine, AScriptedDeclineMovesScoreAndBandAndIsExplained) {
-  InMemoryHealthStore store;
-  HealthEngine engine({ShippedScorecards(), "health"}, &store);
+class HealthEngineTest : public ::testing::Test {
+ protected:
+  HealthEngineTest() : engine_({ShippedScorecards(), "v1", "overrides", "health"}) {}
+  v1::AccountHealth Now(Runner& runner, const std::string& account, absl::Time at) {
+    return Evaluate(engine_.settings().scorecards, *runner.state(account), at);
+  }
+  HealthEngine engine_;
+};
+
+TEST_F(HealthEngineTest, AScriptedDeclineMovesScoreAndBandAndIsExplained) {
+  Runner runner(&engine_);
   History h("acme");
-  HealthyStart(h);
-  auto start = engine.Process(h.Records(), absl::Now());
-  ASSERT_TRUE(start.ok()) << start.status();
-  ASSERT_TRUE(store.Save(start->states, start->summaries).ok());
-  const v1::HealthSignal healthy = LastSignal(*start);
-  EXPECT_EQ(healthy.health().band(), v1::GREEN) << healthy.health().DebugString();
-  EXPECT_GE(healthy.health().score(), 80);
-  EXPECT_EQ(healthy.health().segment(), "default");
+  Healthy(h);
+  runner.Feed(h.Records());
+  const v1::AccountHealth healthy = Now(runner, "acme", Day(59));
+  EXPECT_EQ(healthy.band(), v1::GREEN) << healthy.DebugString();
+  EXPECT_GE(healthy.score(), 80);
 
   const size_t before = h.size();
-  for (int day = 60; day < 90; ++day) h.Usage(day, 8, {"reports"});  // usage falls
+  for (int day = 60; day < 90; ++day) h.Usage(day, 8, {"reports"});
   h.Add(70).mutable_support_ticket()->set_status(v1::SupportTicket::ESCALATED);
   h.Add(71).mutable_support_ticket()->set_status(v1::SupportTicket::ESCALATED);
-  h.Add(75).mutable_survey_response()->set_nps(3);                   // a detractor
-  auto& left = h.Add(80);                                            // the champion leaves
-  left.set_contact_id("champ");
-  left.mutable_stakeholder_change()->set_kind(v1::StakeholderChange::LEFT_COMPANY);
-  left.mutable_stakeholder_change()->set_role(v1::StakeholderChange::DIRECTOR);
-  auto decline = engine.Process(h.Records(before), absl::Now());
-  ASSERT_TRUE(decline.ok());
-  const v1::HealthSignal now = LastSignal(*decline);
-  EXPECT_EQ(now.health().band(), v1::RED) << now.health().DebugString();
-  EXPECT_LT(now.health().score(), 40);
-  EXPECT_EQ(now.health().loyalty_stage(), v1::AVERSION);
+  h.Add(75).mutable_survey_response()->set_nps(3);
+  h.Stakeholder(80, "champ", v1::StakeholderChange::LEFT_COMPANY, v1::StakeholderChange::DIRECTOR, true);
+  const auto signals = Signals(runner.Feed(h.Records(before)));
+  ASSERT_FALSE(signals.empty());
+  EXPECT_EQ(signals.back().health().band(), v1::RED) << signals.back().health().DebugString();
+  EXPECT_LT(signals.size(), (h.size() - before) / 3) << "signals on meaningful change only";
+  const v1::AccountHealth declined = Now(runner, "acme", Day(89));
+  EXPECT_EQ(declined.loyalty_stage(), v1::AVERSION);
+  double contributions = 0;
+  for (const auto& c : declined.components()) contributions += c.contribution();
+  EXPECT_NEAR(contributions, declined.computed_score(), 1e-6) << "the explanation adds up to the score";
+}
 
-  // Every component that worsened says so, with the measures behind it.
-  ASSERT_TRUE(store.Save(decline->states, decline->summaries).ok());
-  const v1::AccountHealth explained = Evaluate(engine.settings().scorecards, store.states["acme"], {}, absl::Now());
-  std::map<v1::HealthComponent, const v1::ComponentScore*> by_component;
-  for (const auto& c : explained.components()) by_component[c.component()] = &c;
-  EXPECT_LT(by_component[v1::PRODUCT_ADOPTION]->score(), 40);
-  // Two escalations score 50 (weight 2), no change in ticket volume 100 (weight 1).
-  EXPECT_NEAR(by_component[v1::SUPPORT]->score(), (50.0 * 2 + 100) / 3, 1e-9);
-  EXPECT_EQ(by_component[v1::SUPPORT]->measures(0).measure(), v1::ESCALATIONS_90D);
-  EXPECT_EQ(by_component[v1::SUPPORT]->measures(0).value(), 2);
-  EXPECT_LE(by_component[v1::SENTIMENT]->score(), 20);
-  EXPECT_LE(by_component[v1::RELATIONSHIP]->score(), 50);
-  for (const auto& m : by_component[v1::RELATIONSHIP]->measures()) {
-    if (m.measure() == v1::CHAMPION_LEFT_90D) {
-      EXPECT_EQ(m.value(), 1);
-    }
-    if (m.measure() == v1::CHAMPION_PRESENT) {
-      EXPECT_EQ(m.value(), 0);
-    }
-  }
-  // The 30-day trend sees the fall.
-  for (const auto& t : explained.trends()) {
-    if (t.window_days() == 30) {
-      EXPECT_EQ(t.direction(), v1::DECLINING) << t.DebugString();
+TEST_F(HealthEngineTest, SilenceLowersHealthWithNoEventAndSaysWhy) {
+  Runner runner(&engine_);
+  History h("quiet");
+  Healthy(h);
+  runner.Feed(h.Records());
+  const v1::AccountHealth active = Now(runner, "quiet", Day(59));
+  ASSERT_EQ(active.band(), v1::GREEN);
+  // Two months pass with no event for the account: daily ticks re-evaluate it.
+  const auto signals = Signals(runner.AdvanceTo(Day(120)));
+  ASSERT_FALSE(signals.empty());
+  const v1::AccountHealth quiet = Now(runner, "quiet", Day(120));
+  EXPECT_NE(quiet.band(), v1::GREEN) << quiet.DebugString();
+  EXPECT_LE(quiet.score(), active.score() - 15);
+  for (const auto& c : quiet.components()) {
+    if (c.component() == v1::PRODUCT_ADOPTION) {
+      EXPECT_EQ(c.note(), "no product activity for 61 days") << c.DebugString();
     }
   }
+  const v1::HealthSignal& fell = signals.back();
+  EXPECT_TRUE(fell.trigger_event_id().empty());
+  EXPECT_NE(fell.trigger_reason().find("no product activity for"), std::string::npos) << fell.trigger_reason();
+  EXPECT_EQ(fell.health().band(), quiet.band());
+  // The id depends on the account and the due time only: a replay gives the same ids.
+  Runner replay(&engine_);
+  History again("quiet");
+  Healthy(again);
+  replay.Feed(again.Records());
+  const auto replayed = Signals(replay.AdvanceTo(Day(120)));
+  ASSERT_EQ(replayed.size(), signals.size());
+  for (size_t i = 0; i < signals.size(); ++i) EXPECT_EQ(replayed[i].signal_id(), signals[i].signal_id());
 }
 
-TEST(HealthEngine, SignalsOnlyOnMeaningfulChange) {
-  InMemoryHealthStore store;
-  HealthEngine engine({ShippedScorecards(), "health"}, &store);
-  History h("steady");
-  for (int day = 0; day < 40; ++day) h.Usage(day, 40);
-  auto r = engine.Process(h.Records(), absl::Now());
-  ASSERT_TRUE(r.ok());
-  // The first score is news; forty days of the same usage are not 40 signals.
-  EXPECT_GE(r->signals.size(), 1u);
-  EXPECT_LE(r->signals.size(), 4u);
-  EXPECT_EQ(r->applied, 40);
+TEST_F(HealthEngineTest, TheSameHistoryEndingLongerAgoScoresLower) {
+  Runner runner(&engine_);
+  History recent("recent", 60);  // its last day is yesterday
+  History old("old", 0);         // the same, 60 days earlier
+  Healthy(recent);
+  Healthy(old);
+  auto records = old.Records();
+  for (auto& r : recent.Records()) records.push_back(r);
+  std::stable_sort(records.begin(), records.end(), [](const auto& a, const auto& b) {
+    v1::InteractionEvent x, y;
+    x.ParseFromString(a.value);
+    y.ParseFromString(b.value);
+    return x.occurred_at().seconds() < y.occurred_at().seconds();
+  });
+  runner.Feed(records);
+  runner.AdvanceTo(Day(120));
+  const v1::AccountHealth r = Now(runner, "recent", Day(120));
+  const v1::AccountHealth o = Now(runner, "old", Day(120));
+  EXPECT_EQ(r.band(), v1::GREEN) << r.DebugString();
+  EXPECT_NE(o.band(), v1::GREEN) << o.DebugString();
+  EXPECT_LE(o.score(), r.score() - 15);
 }
 
-TEST(HealthEngine, ARedeliveredEventChangesNothing) {
-  InMemoryHealthStore store;
-  HealthEngine engine({ShippedScorecards(), "health"}, &store);
-  History h("acme");
-  HealthyStart(h);
-  auto first = engine.Process(h.Records(), absl::Now());
-  ASSERT_TRUE(first.ok());
-  ASSERT_TRUE(store.Save(first->states, first->summaries).ok());
-  const std::string saved = store.states["acme"].SerializeAsString();
-  // After a crash the broker hands over the same records again.
-  auto again = engine.Process(h.Records(), absl::Now());
-  ASSERT_TRUE(again.ok());
-  EXPECT_EQ(again->applied, 0);
-  EXPECT_EQ(again->redelivered, static_cast<int64_t>(h.size()));
-  EXPECT_TRUE(again->signals.empty());
-  EXPECT_TRUE(again->states.empty());
-  EXPECT_EQ(store.states["acme"].SerializeAsString(), saved);
+TEST_F(HealthEngineTest, AnOverrideSetsTheScoreAndItsExpiryIsPublished) {
+  Runner runner(&engine_);
+  History h("overridden");
+  Healthy(h);
+  runner.Feed(h.Records());
+  v1::OverrideRecord o;
+  o.set_account_id("overridden");
+  o.set_command_id("c1");
+  o.mutable_override()->set_score(20);
+  o.mutable_override()->set_reason("exec escalation");
+  o.mutable_override()->set_author("cs-lead@example.com");
+  *o.mutable_override()->mutable_expires_at() = proto::ToTimestamp(Day(60) + absl::Hours(6));
+  *o.mutable_recorded_at() = proto::ToTimestamp(Day(60));
+  const auto set = Signals(runner.Feed({{"overrides", 0, 0, "overridden", o.SerializeAsString(), {}, 0}}));
+  ASSERT_EQ(set.size(), 1u);
+  EXPECT_EQ(set[0].health().score(), 20);
+  EXPECT_EQ(set[0].health().band(), v1::RED);
+  EXPECT_EQ(set[0].trigger_reason(), "override to 20 set by cs-lead@example.com");
+  EXPECT_EQ(runner.state("overridden")->override_command_id(), "c1");
+  // It lapses by itself: a tick at its expiry publishes the score coming back.
+  const auto lapsed = Signals(runner.AdvanceTo(Day(60) + absl::Hours(7)));
+  ASSERT_EQ(lapsed.size(), 1u);
+  EXPECT_EQ(lapsed[0].trigger_reason(), "override expired");
+  EXPECT_EQ(lapsed[0].triggered_at().seconds(), absl::ToUnixSeconds(Day(60) + absl::Hours(6)));
+  EXPECT_EQ(lapsed[0].health().band(), v1::GREEN);
+  EXPECT_FALSE(lapsed[0].health().has_override());
 }
 
-TEST(HealthEngine, SignalIdsDependOnTheTriggeringEventNotOnTheBatch) {
-  History h("acme");
-  HealthyStart(h);
-  InMemoryHealthStore one_store, split_store;
-  HealthEngine one({ShippedScorecards(), "health"}, &one_store);
-  HealthEngine split({ShippedScorecards(), "health"}, &split_store);
-  const auto records = h.Records();
-  auto whole = one.Process(records, absl::Now());
-  auto first = split.Process(std::vector<kafka::ConsumedRecord>(records.begin(), records.begin() + 10), absl::Now());
-  ASSERT_TRUE(whole.ok() && first.ok());
-  ASSERT_TRUE(split_store.Save(first->states, first->summaries).ok());
-  auto rest = split.Process(std::vector<kafka::ConsumedRecord>(records.begin() + 10, records.end()), absl::Now());
-  ASSERT_TRUE(rest.ok());
-  std::vector<std::string> a, b;
-  for (const auto& s : whole->signals) a.push_back(*kafka::FindHeader(s.headers, "signal-id"));
-  for (const auto* part : {&first->signals, &rest->signals}) {
-    for (const auto& s : *part) b.push_back(*kafka::FindHeader(s.headers, "signal-id"));
-  }
-  EXPECT_EQ(a, b);
-}
-
-TEST(HealthEngine, AnActiveOverrideShowsInTheExplanation) {
-  InMemoryHealthStore store;
-  HealthEngine engine({ShippedScorecards(), "health"}, &store);
-  History h("acme");
-  for (int day = 0; day < 5; ++day) h.Usage(day, 2, {"reports"});
-  for (int i = 0; i < 3; ++i) h.Add(4).mutable_support_ticket()->set_status(v1::SupportTicket::ESCALATED);
-  h.Add(4).mutable_survey_response()->set_nps(1);
-  h.Add(4).mutable_contract_billing()->set_kind(v1::ContractBilling::PAYMENT_FAILED);
-  v1::HealthOverride o;
-  o.set_score(90);
-  o.set_reason("renewal signed early");
-  o.set_author("cs@example.com");
-  o.mutable_expires_at()->set_seconds(absl::ToUnixSeconds(absl::Now() + absl::Hours(1)));
-  store.overrides["acme"] = o;
-  auto r = engine.Process(h.Records(), absl::Now());
-  ASSERT_TRUE(r.ok());
-  const v1::HealthSignal s = LastSignal(*r);
-  EXPECT_EQ(s.health().score(), 90);
-  EXPECT_LT(s.health().computed_score(), 40);
-  EXPECT_EQ(s.health().override().reason(), "renewal signed early");
-  EXPECT_EQ(s.health().band(), v1::GREEN);
-}
-
-TEST(AccountState, DaysOutsideTheWindowAreDropped) {
-  healthscore::AccountState state;
-  History h("acme");
-  for (int day = 0; day < 200; day += 10) h.Usage(day, 5);
-  for (const auto& r : h.Records()) {
-    v1::InteractionEvent e;
-    ASSERT_TRUE(e.ParseFromString(r.value));
-    ApplyEvent(e, 0, r.offset, &state);
-  }
-  ASSERT_FALSE(state.days().empty());
-  EXPECT_GT(state.days(0).day(), DayOf(state.as_of_seconds()) - kDaysKept);
-  EXPECT_LE(state.days_size(), kDaysKept);
-}
-
-}  // namespace
-}  // namespace retention::health
-
-namespace retention::health {
-namespace {
-
-TEST(HealthEngine, APromoterWhoWroteAReviewIsAChampionAndOneWhoDidNotIsNot) {
-  InMemoryHealthStore store;
-  HealthEngine engine({ShippedScorecards(), "health"}, &store);
-  History h("acme");
-  h.Add(1).mutable_survey_response()->set_nps(9);
-  for (int day = 0; day <= 6; ++day) h.Usage(day, 42, {"reports", "api", "alerts"});
-  auto r = engine.Process(h.Records(), absl::Now());
-  ASSERT_TRUE(r.ok());
-  ASSERT_TRUE(store.Save(r->states, r->summaries).ok());
-  EXPECT_EQ(r->summaries[0].loyalty_stage(), v1::LIKE) << r->summaries[0].loyalty_reason();
-  const size_t before = h.size();
-  auto* review = h.Add(7).mutable_advocacy_action();
-  review->set_kind(v1::AdvocacyAction::REVIEW);
-  review->set_rating(5);
-  h.Add(8).mutable_advocacy_action()->set_kind(v1::AdvocacyAction::REFERENCE_CONSENT);  // consent is not advocacy
-  h.Usage(8, 42, {"reports", "api", "alerts"});
-  r = engine.Process(h.Records(before), absl::Now());
-  ASSERT_TRUE(r.ok());
-  EXPECT_EQ(r->summaries[0].loyalty_stage(), v1::CHAMPION) << r->summaries[0].loyalty_reason();
+TEST_F(HealthEngineTest, UndecodableInputsAreRefusedWithAReason) {
+  EXPECT_FALSE(engine_.Decode({"v1", 0, 0, "k", "garbage", {}, 0}).ok());
+  v1::InteractionEvent no_time;
+  no_time.set_account_id("a");
+  EXPECT_EQ(engine_.Decode({"v1", 0, 0, "a", no_time.SerializeAsString(), {}, 0}).status().message(),
+            "event without occurred_at");
 }
 
 }  // namespace

@@ -2,7 +2,11 @@
 // where the event was read (topic/partition/offset, or a gRPC call): an id already held
 // by the same token is the same record read again (a redelivery after a crash, whose
 // earlier output was never committed) and is claimed again; held by another token, it is
-// an upstream repeat.
+// an upstream repeat. A claim made for a gRPC call is pending until its events are
+// published: it lapses by itself after a short time unless confirmed, so a call that
+// died between its claim and its publication does not make the caller's retry a repeat.
+// A marker tells whether the memory is intact: a Redis that lost its data would
+// otherwise let every repeat through.
 #pragma once
 
 #include <string>
@@ -10,40 +14,38 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "libs/redis/redis_client.h"
 
 namespace retention::ingest {
 
 struct DedupeClaim {
   std::string event_id;
   std::string token;
+  bool pending = false;  // a gRPC call's claim, held until confirmed
+};
+
+enum class ClaimResult {
+  kHeld,       // this token holds the id: first sight, or the same record read again
+  kDuplicate,  // another token holds it: an upstream repeat
+  kInFlight,   // a pending claim holds it: another call is publishing it now
 };
 
 class DedupeStore {
  public:
   virtual ~DedupeStore() = default;
-  // For each claim, in order: true if this token holds the id (first sight or a
-  // redelivery), false if another token holds it (a repeat). All or nothing on error.
-  virtual absl::StatusOr<std::vector<bool>> Claim(const std::vector<DedupeClaim>& claims) = 0;
+  // For each claim, in order. All or nothing on error; FAILED_PRECONDITION if the
+  // memory is not intact (its marker is gone).
+  virtual absl::StatusOr<std::vector<ClaimResult>> Claim(const std::vector<DedupeClaim>& claims) = 0;
+  // Turns pending claims whose events are published into claims for the whole window.
+  virtual absl::Status Confirm(const std::vector<DedupeClaim>& claims) = 0;
   // Gives ids back whose publication failed, if still held by the same token.
   virtual absl::Status Release(const std::vector<DedupeClaim>& claims) = 0;
-};
-
-// Redis: one key per event id, `SET key token NX GET EX window`, all claims of a batch
-// in one pipelined round trip.
-class RedisDedupeStore : public DedupeStore {
- public:
-  RedisDedupeStore(redis::RedisClient* redis, absl::Duration window) : redis_(redis), window_(window) {}
-
-  absl::StatusOr<std::vector<bool>> Claim(const std::vector<DedupeClaim>& claims) override;
-  absl::Status Release(const std::vector<DedupeClaim>& claims) override;
-
-  // The key of an event id; the hash tag keeps Redis Cluster happy.
-  static std::string Key(const std::string& event_id);
-
- private:
-  redis::RedisClient* redis_;
-  absl::Duration window_;
+  // Whether the marker is there; MarkIntact sets it (a new deployment, or after a rebuild).
+  virtual absl::StatusOr<bool> Intact() = 0;
+  virtual absl::Status MarkIntact(absl::Time now) = 0;
+  // Whether a rebuild was asked for (retentionctl rebuild ingest).
+  virtual absl::StatusOr<bool> RebuildRequested() = 0;
+  // Remembers ids again while rebuilding, without the marker check.
+  virtual absl::Status Restore(const std::vector<DedupeClaim>& claims) = 0;
 };
 
 }  // namespace retention::ingest

@@ -6,6 +6,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "libs/log/log.h"
+#include "libs/stream/quarantine.h"
 
 namespace retention::ingest {
 namespace {
@@ -24,6 +25,14 @@ grpc::Status IngestGrpcService::Submit(grpc::ServerContext* context, const v1::S
                         absl::StrCat("events: expected 1-", kMaxSubmitEvents, " events, got ",
                                      request->events_size()));
   }
+  const size_t max_bytes = ingestor_->settings().max_event_bytes;
+  for (int i = 0; i < request->events_size(); ++i) {
+    const size_t size = request->events(i).ByteSizeLong();
+    if (size > max_bytes) {
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                          absl::StrCat("events[", i, "]: ", size, " bytes, more than the limit of ", max_bytes));
+    }
+  }
   const std::vector<v1::InteractionEvent> events(request->events().begin(), request->events().end());
   absl::StatusOr<SubmitOutput> output;
   {
@@ -31,21 +40,43 @@ grpc::Status IngestGrpcService::Submit(grpc::ServerContext* context, const v1::S
     output = ingestor_->ProcessSubmitted(events, NewCallId(), absl::Now());
   }
   if (!output.ok()) {
+    if (absl::IsFailedPrecondition(output.status())) {
+      return grpc::Status(grpc::StatusCode::UNAVAILABLE, std::string(output.status().message()));
+    }
     dependencies_->Report("redis", output.status());
     return grpc::Status(grpc::StatusCode::UNAVAILABLE,
                         absl::StrCat("de-duplication store unavailable: ", output.status().message()));
   }
+  const auto release = [&] {
+    // Free the ids again so that the caller's retry is not taken for a repeat.
+    std::lock_guard<std::mutex> lock(mu_);
+    ingestor_->ReleaseClaims(output->claims).IgnoreError();
+  };
+  if (!output->in_flight_event_id.empty()) {
+    release();
+    return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                        absl::StrCat("event ", stream::Clip(output->in_flight_event_id),
+                                     " is being submitted by another call right now; retry in a few seconds"));
+  }
   if (!output->records.empty()) {
     if (absl::Status published = producer_->ProduceAndWait(output->records, publish_timeout_); !published.ok()) {
       dependencies_->Report("kafka", published);
-      {
-        // Free the ids again so that the caller's retry is not taken for a repeat.
-        std::lock_guard<std::mutex> lock(mu_);
-        ingestor_->ReleaseClaims(output->claims).IgnoreError();
-      }
+      release();
       LOG_WARN("submit: publishing failed").Field("error", published.ToString());
       return grpc::Status(grpc::StatusCode::UNAVAILABLE,
                           absl::StrCat("publishing to Kafka failed; retry the call: ", published.message()));
+    }
+    // Published: the ids are now remembered for the whole window. If this fails, the
+    // claims lapse and a repeat within the window could pass: retried, then reported.
+    absl::Status confirmed;
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      std::lock_guard<std::mutex> lock(mu_);
+      confirmed = ingestor_->ConfirmClaims(output->claims);
+      if (confirmed.ok()) break;
+    }
+    if (!confirmed.ok()) {
+      dependencies_->Report("redis", confirmed);
+      LOG_WARN("submit: confirming de-duplication claims failed").Field("error", confirmed.ToString());
     }
   }
   metrics_->Add("grpc", output->counts);

@@ -6,7 +6,7 @@
 #include <mutex>
 
 #include "absl/time/time.h"
-#include "libs/health/dependency_health.h"
+#include "libs/dependency/dependency_health.h"
 #include "libs/kafka/producer.h"
 #include "retention/v1/ingest_service.grpc.pb.h"
 #include "services/ingest/ingestor.h"
@@ -22,8 +22,8 @@ class IngestGrpcService final : public v1::IngestService::Service {
  public:
   // `ingestor` (with its own dedupe store and Redis connection) is used under a lock;
   // `producer` is an idempotent, non-transactional producer.
-  IngestGrpcService(Ingestor* ingestor, kafka::KafkaProducer* producer, IngestMetrics* metrics,
-                    health_check::DependencyHealth* dependencies, absl::Duration publish_timeout)
+  IngestGrpcService(Ingestor* ingestor, kafka::Producer* producer, IngestMetrics* metrics,
+                    dependency::DependencyHealth* dependencies, absl::Duration publish_timeout)
       : ingestor_(ingestor),
         producer_(producer),
         metrics_(metrics),
@@ -36,9 +36,9 @@ class IngestGrpcService final : public v1::IngestService::Service {
  private:
   std::mutex mu_;  // guards ingestor_ (its Redis client is single-threaded)
   Ingestor* ingestor_;
-  kafka::KafkaProducer* producer_;
+  kafka::Producer* producer_;
   IngestMetrics* metrics_;
-  health_check::DependencyHealth* dependencies_;
+  dependency::DependencyHealth* dependencies_;
   absl::Duration publish_timeout_;
 };
 

@@ -1,7 +1,10 @@
 #include "services/ingest/ingestor.h"
 
+#include <set>
+
 #include "absl/strings/str_cat.h"
 #include "libs/proto/time_util.h"
+#include "libs/stream/quarantine.h"
 
 namespace retention::ingest {
 int64_t IngestCounts::rejected_total() const {
@@ -25,12 +28,15 @@ kafka::OutgoingRecord Ingestor::DeadLettered(const kafka::ConsumedRecord& record
   v1::DeadLetter letter;
   letter.set_reason(decoded.rejection.reason);
   letter.set_detail(decoded.rejection.detail);
-  letter.set_original_value(record.value);
-  letter.set_original_key(record.key);
+  // A value too large to dead-letter whole is kept cut, with its size and hash: the
+  // dead-letter topic must take it, or nothing after it would ever be published.
+  stream::KeepOriginal(record.value, settings_.max_dead_letter_bytes, &letter);
+  letter.set_original_key(stream::Clip(record.key, 1024));
+  letter.set_service("ingest");
   for (const kafka::Header& h : record.headers) {
     v1::RecordHeader* header = letter.add_original_headers();
-    header->set_key(h.key);
-    header->set_value(h.value);
+    header->set_key(stream::Clip(h.key, 256));
+    header->set_value(stream::Clip(h.value, 4096));
   }
   letter.set_source_topic(record.topic);
   letter.set_source_partition(record.partition);
@@ -39,7 +45,7 @@ kafka::OutgoingRecord Ingestor::DeadLettered(const kafka::ConsumedRecord& record
   letter.set_event_id(decoded.event_id);
   kafka::OutgoingRecord out;
   out.topic = settings_.dlq_topic;
-  out.key = record.key;
+  out.key = stream::Clip(record.key, 1024);
   letter.SerializeToString(&out.value);
   out.headers = {{kContentTypeHeader, kContentTypeProtobuf},
                  {"reject-reason", v1::RejectReason_Name(decoded.rejection.reason)}};
@@ -59,11 +65,17 @@ absl::StatusOr<BatchOutput> Ingestor::ProcessRecords(const std::vector<kafka::Co
                         absl::StrCat("k:", r.topic, ":", r.partition, ":", r.offset)});
     }
   }
-  std::vector<bool> held;
+  std::vector<ClaimResult> held;
   if (!claims.empty()) {
     auto claimed = dedupe_->Claim(claims);
     if (!claimed.ok()) return claimed.status();
     held = std::move(*claimed);
+    for (size_t i = 0; i < held.size(); ++i) {
+      if (held[i] == ClaimResult::kInFlight) {
+        return absl::AbortedError(absl::StrCat("event ", stream::Clip(claims[i].event_id),
+                                               " is being submitted over gRPC right now; the batch waits"));
+      }
+    }
   }
   BatchOutput output;
   output.records.reserve(records.size());
@@ -74,7 +86,7 @@ absl::StatusOr<BatchOutput> Ingestor::ProcessRecords(const std::vector<kafka::Co
     if (!d.event) {
       output.records.push_back(DeadLettered(records[i], d, now));
       ++output.counts.rejected[d.rejection.reason];
-    } else if (held[claim++]) {
+    } else if (held[claim++] == ClaimResult::kHeld) {
       output.records.push_back(Canonical(*d.event, now));
       ++output.counts.out;
     } else {
@@ -90,6 +102,7 @@ absl::StatusOr<SubmitOutput> Ingestor::ProcessSubmitted(const std::vector<v1::In
   output.counts.in = static_cast<int64_t>(events.size());
   output.results.resize(events.size());
   std::vector<size_t> valid;
+  std::set<std::string> in_call;
   for (size_t i = 0; i < events.size(); ++i) {
     v1::SubmitResult& result = output.results[i];
     result.set_event_id(events[i].event_id());
@@ -100,16 +113,26 @@ absl::StatusOr<SubmitOutput> Ingestor::ProcessSubmitted(const std::vector<v1::In
       ++output.counts.rejected[rejection->reason];
       continue;
     }
+    if (!in_call.insert(events[i].event_id()).second) {
+      result.set_status(v1::SubmitResult::DUPLICATE);  // twice in the same call
+      ++output.counts.duplicates;
+      continue;
+    }
     valid.push_back(i);
-    output.claims.push_back({events[i].event_id(), absl::StrCat("g:", call_id, ":", i)});
+    output.claims.push_back({events[i].event_id(), absl::StrCat("g:", call_id, ":", i), /*pending=*/true});
   }
   if (output.claims.empty()) return output;
   auto held = dedupe_->Claim(output.claims);
   if (!held.ok()) return held.status();
   std::vector<DedupeClaim> kept;
   for (size_t j = 0; j < valid.size(); ++j) {
+    if ((*held)[j] == ClaimResult::kInFlight && output.in_flight_event_id.empty()) {
+      output.in_flight_event_id = output.claims[j].event_id;
+    }
+  }
+  for (size_t j = 0; j < valid.size(); ++j) {
     v1::SubmitResult& result = output.results[valid[j]];
-    if (!(*held)[j]) {
+    if ((*held)[j] != ClaimResult::kHeld) {
       result.set_status(v1::SubmitResult::DUPLICATE);
       ++output.counts.duplicates;
       continue;

@@ -35,15 +35,18 @@ struct BatchOutput {
 struct SubmitOutput {
   std::vector<v1::SubmitResult> results;   // one per input event
   std::vector<kafka::OutgoingRecord> records;  // accepted events, for the v1 topic
-  std::vector<DedupeClaim> claims;         // to release if publishing fails
+  std::vector<DedupeClaim> claims;         // to confirm once published, or release
   IngestCounts counts;
+  // An event another call is publishing right now: answer "retry" for the whole call.
+  std::string in_flight_event_id;
 };
 
 class Ingestor {
  public:
   Ingestor(IngestSettings settings, DedupeStore* dedupe) : settings_(std::move(settings)), dedupe_(dedupe) {}
 
-  // A batch from the raw topic. Fails only if the dedupe store does (retry the batch).
+  // A batch from the raw topic. Fails if the dedupe store does, or if an event of the
+  // batch is being published over gRPC right now (UNAVAILABLE): retry the batch.
   absl::StatusOr<BatchOutput> ProcessRecords(const std::vector<kafka::ConsumedRecord>& records,
                                              absl::Time now);
 
@@ -53,6 +56,8 @@ class Ingestor {
 
   // Gives back claims of events that could not be published.
   absl::Status ReleaseClaims(const std::vector<DedupeClaim>& claims) { return dedupe_->Release(claims); }
+  // Confirms the claims of published events for the whole window.
+  absl::Status ConfirmClaims(const std::vector<DedupeClaim>& claims) { return dedupe_->Confirm(claims); }
 
   const IngestSettings& settings() const { return settings_; }
 

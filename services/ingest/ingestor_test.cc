@@ -3,36 +3,13 @@
 #include <map>
 
 #include "gtest/gtest.h"
+#include "services/ingest/memory_dedupe.h"
+#include "retention/v1/dead_letter.pb.h"
 
 namespace retention::ingest {
 namespace {
 
 const absl::Time kNow = absl::FromUnixSeconds(1'790'000'000);
-
-// Holds claims in a map, like the Redis store without expiry.
-class InMemoryDedupeStore : public DedupeStore {
- public:
-  absl::StatusOr<std::vector<bool>> Claim(const std::vector<DedupeClaim>& claims) override {
-    if (!available) return absl::UnavailableError("store down");
-    std::vector<bool> held;
-    for (const DedupeClaim& c : claims) {
-      auto [it, inserted] = held_.try_emplace(c.event_id, c.token);
-      held.push_back(inserted || it->second == c.token);
-    }
-    return held;
-  }
-  absl::Status Release(const std::vector<DedupeClaim>& claims) override {
-    for (const DedupeClaim& c : claims) {
-      auto it = held_.find(c.event_id);
-      if (it != held_.end() && it->second == c.token) held_.erase(it);
-    }
-    return absl::OkStatus();
-  }
-  bool available = true;
-
- private:
-  std::map<std::string, std::string> held_;
-};
 
 v1::InteractionEvent Event(const std::string& id, const std::string& account) {
   v1::InteractionEvent e;
@@ -158,6 +135,43 @@ TEST(Ingestor, SubmittedEventsAreAnsweredInOrder) {
   EXPECT_EQ(out->results[2].reason(), v1::OUT_OF_RANGE);
   EXPECT_EQ(out->records.size(), 1u);
   EXPECT_EQ(out->claims.size(), 1u);
+}
+
+TEST(Ingestor, ARecordTooLargeToDeadLetterWholeIsKeptCutWithItsSizeAndHash) {
+  InMemoryDedupeStore store;
+  Ingestor ingestor(IngestSettings{}, &store);
+  kafka::ConsumedRecord huge = Raw(Event("big", "acct-1"), 3);
+  huge.value = std::string(1 << 20, 'x');
+  auto out = ingestor.ProcessRecords({huge}, kNow);
+  ASSERT_TRUE(out.ok());
+  ASSERT_EQ(out->records.size(), 1u);
+  EXPECT_LT(out->records[0].value.size(), 600u * 1024) << "fits the dead-letter topic";
+  v1::DeadLetter letter;
+  ASSERT_TRUE(letter.ParseFromString(out->records[0].value));
+  EXPECT_EQ(letter.reason(), v1::TOO_LARGE);
+  EXPECT_EQ(letter.original_size(), 1 << 20);
+  EXPECT_EQ(letter.original_value().size(), 512u * 1024);
+  EXPECT_EQ(letter.original_sha256().size(), 64u);
+}
+
+TEST(Ingestor, ASubmitThatDiedBeforePublishingLeavesNoRepeatBehind) {
+  InMemoryDedupeStore store;
+  Ingestor ingestor(IngestSettings{}, &store);
+  auto first = ingestor.ProcessSubmitted({Event("e1", "x")}, "call-1", kNow);
+  ASSERT_TRUE(first.ok());
+  EXPECT_TRUE(first->claims[0].pending);
+  // The call dies here, never publishing. A retry meanwhile is told to retry later...
+  auto meanwhile = ingestor.ProcessSubmitted({Event("e1", "x")}, "call-2", kNow);
+  ASSERT_TRUE(meanwhile.ok());
+  EXPECT_EQ(meanwhile->in_flight_event_id, "e1");
+  // ... and once the dead call's claim lapses, the retry is accepted, not a duplicate.
+  store.Lapse("e1");
+  auto retry = ingestor.ProcessSubmitted({Event("e1", "x")}, "call-3", kNow);
+  ASSERT_TRUE(retry.ok());
+  EXPECT_EQ(retry->results[0].status(), v1::SubmitResult::ACCEPTED);
+  ASSERT_TRUE(ingestor.ConfirmClaims(retry->claims).ok());
+  auto repeat = ingestor.ProcessSubmitted({Event("e1", "x")}, "call-4", kNow);
+  EXPECT_EQ(repeat->results[0].status(), v1::SubmitResult::DUPLICATE);
 }
 
 }  // namespace

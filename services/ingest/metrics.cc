@@ -1,6 +1,6 @@
 #include "services/ingest/metrics.h"
 
-#include "libs/metrics/metrics_server.h"
+#include "libs/metrics/metrics.h"
 
 namespace retention::ingest {
 
@@ -28,7 +28,10 @@ IngestMetrics::IngestMetrics(prometheus::Registry& registry)
       batch_seconds_(&metrics::AddLatencyHistogram(registry, "retention_ingest_batch_seconds",
                                                    "Time from poll to committed transaction, per batch")),
       consumer_lag_(&metrics::AddGauge(registry, "retention_ingest_consumer_lag",
-                                       "Raw-topic records not yet read, over assigned partitions")) {}
+                                       "Raw-topic records not yet read, over assigned partitions")),
+      state_lost_(&metrics::AddGauge(registry, "retention_state_lost",
+                                     "1 while the service's state is lost and it refuses to serve",
+                                     {{"service", "ingest"}})) {}
 
 void IngestMetrics::Add(const std::string& path, const IngestCounts& counts) {
   in_.Add({{"path", path}}).Increment(static_cast<double>(counts.in));

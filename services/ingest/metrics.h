@@ -24,6 +24,8 @@ class IngestMetrics {
   // Time per batch in one phase: "process" (decode, validate, Redis) or "publish" (transaction).
   prometheus::Histogram& phase_seconds(const std::string& phase);
   prometheus::Gauge& consumer_lag() { return *consumer_lag_; }
+  // 1 while the de-duplication memory is lost and ingest holds every batch.
+  prometheus::Gauge& state_lost() { return *state_lost_; }
 
  private:
   prometheus::Family<prometheus::Counter>& in_;
@@ -33,6 +35,7 @@ class IngestMetrics {
   prometheus::Family<prometheus::Histogram>& phases_;
   prometheus::Histogram* batch_seconds_;
   prometheus::Gauge* consumer_lag_;
+  prometheus::Gauge* state_lost_;
 };
 
 }  // namespace retention::ingest

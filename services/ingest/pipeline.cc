@@ -9,13 +9,17 @@
 
 namespace retention::ingest {
 
-IngestPipeline::IngestPipeline(PipelineSettings settings, Ingestor* ingestor, ProducerFactory make_producer,
-                               IngestMetrics* metrics, health_check::DependencyHealth* dependencies)
+IngestPipeline::IngestPipeline(PipelineSettings settings, Ingestor* ingestor, DedupeStore* dedupe,
+                               ProducerFactory make_producer, Rebuilder rebuild, IngestMetrics* metrics,
+                               dependency::DependencyHealth* dependencies, stream::Liveness* liveness)
     : settings_(settings),
       ingestor_(ingestor),
+      dedupe_(dedupe),
       make_producer_(std::move(make_producer)),
+      rebuild_(std::move(rebuild)),
       metrics_(metrics),
-      dependencies_(dependencies) {}
+      dependencies_(dependencies),
+      liveness_(liveness) {}
 
 IngestPipeline::~IngestPipeline() = default;
 
@@ -44,7 +48,7 @@ std::vector<kafka::TopicPartitionOffset> CommitOffsets(const std::vector<kafka::
 
 }  // namespace
 
-absl::Status IngestPipeline::Publish(kafka::KafkaConsumer& consumer, const std::vector<Pending>& batches) {
+absl::Status IngestPipeline::Publish(kafka::Consumer& consumer, const std::vector<Pending>& batches) {
   if (auto s = producer_->BeginTransaction(); !s.ok()) return s;
   std::vector<kafka::TopicPartitionOffset> offsets;
   for (const Pending& pending : batches) {
@@ -55,8 +59,9 @@ absl::Status IngestPipeline::Publish(kafka::KafkaConsumer& consumer, const std::
   }
   // Retriable calls may be repeated as they are; they resume where they stopped.
   absl::Status status;
+  const std::unique_ptr<kafka::GroupMetadata> group = consumer.GroupInfo();
   for (int attempt = 0; attempt < 4; ++attempt) {
-    status = producer_->SendOffsetsToTransaction(offsets, consumer, settings_.kafka_call_timeout);
+    status = producer_->SendOffsetsToTransaction(offsets, *group, settings_.kafka_call_timeout);
     if (!absl::IsUnavailable(status)) break;
   }
   if (!status.ok()) return status;
@@ -67,7 +72,7 @@ absl::Status IngestPipeline::Publish(kafka::KafkaConsumer& consumer, const std::
   return status;
 }
 
-void IngestPipeline::PublishWithRetry(kafka::KafkaConsumer& consumer, const std::vector<Pending>& batches,
+void IngestPipeline::PublishWithRetry(kafka::Consumer& consumer, const std::vector<Pending>& batches,
                                       const std::atomic<bool>& stop) {
   Backoff backoff(absl::Milliseconds(100), absl::Seconds(5));
   while (true) {
@@ -111,7 +116,7 @@ void IngestPipeline::PublishWithRetry(kafka::KafkaConsumer& consumer, const std:
   }
 }
 
-void IngestPipeline::PublisherLoop(kafka::KafkaConsumer* consumer, const std::atomic<bool>* stop) {
+void IngestPipeline::PublisherLoop(kafka::Consumer* consumer, const std::atomic<bool>* stop) {
   while (true) {
     std::vector<Pending> batches;
     {
@@ -138,11 +143,31 @@ void IngestPipeline::WaitIdle() {
       this));
 }
 
-void IngestPipeline::Run(kafka::KafkaConsumer& consumer, const std::atomic<bool>& stop) {
+void IngestPipeline::CheckMemory(const absl::Status& claimed) {
+  if (!absl::IsFailedPrecondition(claimed)) {
+    if (claimed.ok()) dependencies_->Report("state", absl::OkStatus());
+    return;
+  }
+  dependencies_->Report("state", claimed);
+  metrics_->state_lost().Set(1);
+  auto requested = dedupe_->RebuildRequested();
+  if (!requested.ok() || !*requested) return;
+  LOG_WARN("rebuilding the de-duplication memory from the canonical topic");
+  if (absl::Status rebuilt = rebuild_(); !rebuilt.ok()) {
+    LOG_ERROR("rebuilding the de-duplication memory failed; retrying").Field("error", rebuilt.ToString());
+    return;
+  }
+  metrics_->state_lost().Set(0);
+  dependencies_->Report("state", absl::OkStatus());
+  LOG_INFO("de-duplication memory rebuilt");
+}
+
+void IngestPipeline::Run(kafka::Consumer& consumer, const std::atomic<bool>& stop) {
   std::thread publisher([this, &consumer, &stop] { PublisherLoop(&consumer, &stop); });
   Backoff poll_backoff(absl::Milliseconds(100), absl::Seconds(5));
   std::vector<Pending> garbage;
   while (!stop.load()) {
+    liveness_->Beat();
     {
       absl::MutexLock lock(&mu_);
       garbage.swap(done_);
@@ -160,6 +185,15 @@ void IngestPipeline::Run(kafka::KafkaConsumer& consumer, const std::atomic<bool>
     if (batch->empty()) {
       // Idle after an outage: only a broker's answer shows that Kafka is back.
       if (!dependencies_->up("kafka")) dependencies_->Report("kafka", consumer.CheckBrokers(absl::Seconds(2)));
+      if (absl::Now() - last_verify_ >= settings_.verify_interval) {
+        last_verify_ = absl::Now();
+        auto intact = dedupe_->Intact();
+        dependencies_->Report("redis", intact.status());
+        if (intact.ok()) {
+          CheckMemory(*intact ? absl::OkStatus()
+                              : absl::FailedPreconditionError("the de-duplication memory is gone (Redis lost its data)"));
+        }
+      }
       continue;
     }
     // Claims are keyed by record position, so processing a batch again is harmless.
@@ -169,9 +203,19 @@ void IngestPipeline::Run(kafka::KafkaConsumer& consumer, const std::atomic<bool>
       const absl::Time start = absl::Now();
       auto processed = ingestor_->ProcessRecords(*batch, start);
       metrics_->phase_seconds("process").Observe(absl::ToDoubleSeconds(absl::Now() - start));
+      liveness_->Beat();
       if (processed.ok()) {
         dependencies_->Report("redis", absl::OkStatus());
+        CheckMemory(absl::OkStatus());
         output = std::move(*processed);
+      } else if (absl::IsFailedPrecondition(processed.status())) {
+        // Fail closed: the batch is held (never published without de-duplication).
+        dependencies_->Report("redis", absl::OkStatus());
+        CheckMemory(processed.status());
+        if (!backoff.Wait(stop)) break;
+      } else if (absl::IsAborted(processed.status())) {
+        // An event of the batch is being submitted over gRPC: its claim resolves soon.
+        if (!backoff.Wait(stop)) break;
       } else {
         dependencies_->Report("redis", processed.status());
         if (!backoff.Wait(stop)) break;  // uncommitted: the batch is read again later

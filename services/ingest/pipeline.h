@@ -19,9 +19,10 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "libs/health/dependency_health.h"
+#include "libs/dependency/dependency_health.h"
 #include "libs/kafka/consumer.h"
 #include "libs/kafka/producer.h"
+#include "libs/stream/liveness.h"
 #include "services/ingest/ingestor.h"
 #include "services/ingest/metrics.h"
 
@@ -33,15 +34,20 @@ struct PipelineSettings {
   size_t max_pending_batches = 4;
   absl::Duration poll_wait = absl::Milliseconds(100);
   absl::Duration kafka_call_timeout = absl::Seconds(30);
+  // How often an idle pipeline checks that the de-duplication memory is intact.
+  absl::Duration verify_interval = absl::Seconds(2);
 };
 
 class IngestPipeline {
  public:
   // `make_producer` makes a transactional producer, again after a fatal error.
-  using ProducerFactory = std::function<absl::StatusOr<std::unique_ptr<kafka::KafkaProducer>>()>;
+  using ProducerFactory = std::function<absl::StatusOr<std::unique_ptr<kafka::Producer>>()>;
+  // Rebuilds the de-duplication memory after it was lost (retentionctl rebuild ingest).
+  using Rebuilder = std::function<absl::Status()>;
 
-  IngestPipeline(PipelineSettings settings, Ingestor* ingestor, ProducerFactory make_producer,
-                 IngestMetrics* metrics, health_check::DependencyHealth* dependencies);
+  IngestPipeline(PipelineSettings settings, Ingestor* ingestor, DedupeStore* dedupe, ProducerFactory make_producer,
+                 Rebuilder rebuild, IngestMetrics* metrics, dependency::DependencyHealth* dependencies,
+                 stream::Liveness* liveness);
   ~IngestPipeline();
 
   // Creates the first producer; fails if Kafka is unreachable.
@@ -52,7 +58,7 @@ class IngestPipeline {
   void WaitIdle();
 
   // Runs until `stop` is set; the batches in hand are finished and committed first.
-  void Run(kafka::KafkaConsumer& consumer, const std::atomic<bool>& stop);
+  void Run(kafka::Consumer& consumer, const std::atomic<bool>& stop);
 
  private:
   struct Pending {
@@ -61,18 +67,24 @@ class IngestPipeline {
     absl::Time polled_at;
   };
 
-  void PublisherLoop(kafka::KafkaConsumer* consumer, const std::atomic<bool>* stop);
+  void PublisherLoop(kafka::Consumer* consumer, const std::atomic<bool>* stop);
   // Publishes batches in one transaction until committed or abandoned (stop).
-  void PublishWithRetry(kafka::KafkaConsumer& consumer, const std::vector<Pending>& batches,
+  void PublishWithRetry(kafka::Consumer& consumer, const std::vector<Pending>& batches,
                         const std::atomic<bool>& stop);
-  absl::Status Publish(kafka::KafkaConsumer& consumer, const std::vector<Pending>& batches);
+  absl::Status Publish(kafka::Consumer& consumer, const std::vector<Pending>& batches);
+  // The state of the de-duplication memory: reported, and rebuilt when asked.
+  void CheckMemory(const absl::Status& claimed);
 
   PipelineSettings settings_;
   Ingestor* ingestor_;
+  DedupeStore* dedupe_;
   ProducerFactory make_producer_;
-  std::unique_ptr<kafka::KafkaProducer> producer_;  // publisher thread only, after Init
+  Rebuilder rebuild_;
+  std::unique_ptr<kafka::Producer> producer_;  // publisher thread only, after Init
   IngestMetrics* metrics_;
-  health_check::DependencyHealth* dependencies_;
+  dependency::DependencyHealth* dependencies_;
+  stream::Liveness* liveness_;
+  absl::Time last_verify_ = absl::InfinitePast();
 
   absl::Mutex mu_;
   std::deque<Pending> queue_ ABSL_GUARDED_BY(mu_);  // handed over, not yet taken

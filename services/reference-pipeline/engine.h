@@ -1,61 +1,61 @@
-// reference-pipeline's stream logic: folds events, health and churn signals into
-// advocacy profiles and says which signals to publish: ask at signing, newly eligible,
-// no longer eligible, advocate at risk. No Kafka, no Redis: stores give and keep state.
+// reference-pipeline's engine: folds events, health and churn signals into advocacy
+// profiles, decides reference requests (in order with everything else known of the
+// account: eligibility, fatigue, the life cycle), and says which signals to publish:
+// ask at signing, eligible, no longer eligible, advocate at risk, request changed.
+// Eligibility is evaluated at the partition's clock, and again when time alone changes
+// it (a cooldown ends, a success milestone ages out). Pure: no Kafka, no Redis.
 #pragma once
 
-#include <map>
 #include <string>
-#include <vector>
+#include <variant>
 
-#include "absl/status/statusor.h"
-#include "absl/time/time.h"
-#include "libs/kafka/record.h"
+#include "libs/stream/account_engine.h"
 #include "retention/v1/advocacy.pb.h"
 #include "services/reference-pipeline/profile.h"
 
 namespace retention::reference {
-
-class ProfileStore {
- public:
-  virtual ~ProfileStore() = default;
-  // Every requested account appears in the result (a new state if never stored).
-  virtual absl::StatusOr<std::map<std::string, ReferenceAccountState>> Load(const std::vector<std::string>& accounts) = 0;
-  // Writes the states and the index of accounts whose stream conditions hold, in one unit.
-  virtual absl::Status Save(const std::vector<ReferenceAccountState>& states) = 0;
-};
 
 struct EngineSettings {
   v1::ReferencePolicy policy;
   std::string v1_topic = "retention.interactions.v1";
   std::string health_topic = "retention.health.v1";
   std::string churn_topic = "retention.churn-risk.v1";
+  std::string requests_topic = "retention.advocacy.requests.v1";
   std::string advocacy_topic = "retention.advocacy.v1";
 };
 
-struct BatchResult {
-  std::vector<kafka::OutgoingRecord> signals;  // for the advocacy topic, in record order
-  std::vector<ReferenceAccountState> states;   // accounts changed by the batch
-  int64_t applied = 0;
-  int64_t redelivered = 0;
-  int64_t unreadable = 0;
-};
+using ReferenceInput = std::variant<v1::InteractionEvent, v1::HealthSignal, v1::ChurnRiskSignal, v1::RequestRecord>;
 
-// The signal record for `signal` (keyed by account), with its id and time set.
-kafka::OutgoingRecord SignalRecord(const std::string& topic, v1::AdvocacySignal signal, absl::Time now);
+inline constexpr int kMaxRequests = 50;
+inline constexpr int kMaxDecisions = 32;
 
-class ReferenceEngine {
+// The account's profile with its requests, evaluated at `now`.
+v1::AdvocacyProfile Current(const v1::ReferencePolicy& policy, const ReferenceAccountState& state, absl::Time now);
+
+class ReferenceEngine final : public stream::AccountEngine<ReferenceAccountState, ReferenceInput> {
  public:
-  ReferenceEngine(EngineSettings settings, ProfileStore* store) : settings_(std::move(settings)), store_(store) {}
+  explicit ReferenceEngine(EngineSettings settings) : settings_(std::move(settings)) {}
 
-  // Records from the v1, health and churn-risk topics, in the order read. Fails only
-  // if the store does.
-  absl::StatusOr<BatchResult> Process(const std::vector<kafka::ConsumedRecord>& records, absl::Time now);
+  absl::StatusOr<stream::Decoded<ReferenceInput>> Decode(const kafka::ConsumedRecord& record) const override;
+  void Apply(const stream::Decoded<ReferenceInput>& input, const kafka::ConsumedRecord& record, absl::Time now,
+             ReferenceAccountState& state, stream::Emitted& out) const override;
+  absl::Time NextDue(const ReferenceAccountState& state) const override;
+  void Tick(absl::Time due, ReferenceAccountState& state, stream::Emitted& out) const override;
+  stream::AccountIndex Index(const ReferenceAccountState& state) const override;
 
   const EngineSettings& settings() const { return settings_; }
 
  private:
+  // Decides a proposed request command; what to signal follows.
+  void Decide(const v1::RequestRecord& record, const kafka::ConsumedRecord& source, absl::Time now,
+              ReferenceAccountState& state, stream::Emitted& out) const;
+  // Publishes what the change of the account calls for.
+  void Signals(ReferenceAccountState& state, absl::Time now, bool was_eligible, v1::RiskTier was_tier,
+               const Applied& applied, const std::string& trigger, absl::Time triggered_at,
+               const std::string& time_reason, stream::Emitted& out) const;
+  void Emit(v1::AdvocacySignal signal, absl::Time now, stream::Emitted& out) const;
+
   EngineSettings settings_;
-  ProfileStore* store_;
 };
 
 }  // namespace retention::reference

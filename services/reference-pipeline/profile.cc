@@ -11,24 +11,13 @@
 namespace retention::reference {
 namespace {
 
-// Skips a record at or before the partition's last applied offset.
-bool FirstTime(google::protobuf::Map<int32_t, int64_t>* applied, int32_t partition, int64_t offset) {
-  auto it = applied->find(partition);
-  if (it != applied->end() && offset <= it->second) return false;
-  (*applied)[partition] = offset;
-  return true;
-}
-
-void Touch(v1::AdvocacyProfile* p, const google::protobuf::Timestamp& at) {
-  if (at.seconds() > p->as_of().seconds()) *p->mutable_as_of() = at;
-}
-
 v1::ContactAdvocacy* ContactOf(v1::AdvocacyProfile* p, const std::string& contact_id) {
   for (auto& c : *p->mutable_contacts()) {
     if (c.contact_id() == contact_id) return &c;
   }
+  if (p->contacts_size() >= kMaxContacts) p->mutable_contacts()->DeleteSubrange(0, 1);
   v1::ContactAdvocacy* c = p->add_contacts();
-  c->set_contact_id(contact_id);
+  c->set_contact_id(contact_id.substr(0, 128));
   return c;
 }
 
@@ -39,12 +28,15 @@ void Success(v1::AdvocacyProfile* p, const google::protobuf::Timestamp& at, std:
   }
 }
 
-// Consent and advocate follow from the contacts and the latest action.
-void Derive(const v1::ReferencePolicy& policy, v1::AdvocacyProfile* p) {
+// Consent follows from the contacts.
+void Derive(v1::AdvocacyProfile* p) {
   p->set_consent(std::any_of(p->contacts().begin(), p->contacts().end(),
                              [](const v1::ContactAdvocacy& c) { return c.consent() && !c.left_company(); }));
-  p->set_advocate(p->last_action_at().seconds() > 0 &&
-                  p->as_of().seconds() - p->last_action_at().seconds() <= int64_t{policy.advocate_within_days()} * 86400);
+}
+
+bool Advocate(const v1::ReferencePolicy& policy, const v1::AdvocacyProfile& p, absl::Time now) {
+  return p.last_action_at().seconds() > 0 &&
+         absl::ToUnixSeconds(now) - p.last_action_at().seconds() <= int64_t{policy.advocate_within_days()} * 86400;
 }
 
 double DaysBetween(int64_t from_seconds, absl::Time to) {
@@ -58,14 +50,10 @@ bool IsOpen(v1::ReferenceRequest::State state) {
 
 }  // namespace
 
-Applied ApplyEvent(const v1::ReferencePolicy& policy, const v1::InteractionEvent& e, int32_t partition, int64_t offset,
-                   ReferenceAccountState* state) {
+Applied ApplyEvent(const v1::InteractionEvent& e, ReferenceAccountState* state) {
   Applied out;
-  if (!FirstTime(state->mutable_events_applied(), partition, offset)) return out;
-  out.applied = true;
   v1::AdvocacyProfile* p = state->mutable_profile();
   p->set_account_id(e.account_id());
-  Touch(p, e.occurred_at());
   switch (e.payload_case()) {
     case v1::InteractionEvent::kAccountProfile: {
       const auto& a = e.account_profile();
@@ -73,7 +61,8 @@ Applied ApplyEvent(const v1::ReferencePolicy& policy, const v1::InteractionEvent
       p->set_region(a.region());
       p->set_size(a.size());
       p->set_plan(a.plan());
-      *p->mutable_products() = a.products();
+      p->clear_products();
+      for (int i = 0; i < a.products_size() && i < 50; ++i) p->add_products(a.products(i).substr(0, 128));
       break;
     }
     case v1::InteractionEvent::kContractBilling: {
@@ -130,43 +119,33 @@ Applied ApplyEvent(const v1::ReferencePolicy& policy, const v1::InteractionEvent
     default:
       break;
   }
-  Derive(policy, p);
+  Derive(p);
   return out;
 }
 
-Applied ApplyHealth(const v1::ReferencePolicy& policy, const v1::HealthSignal& s, int32_t partition, int64_t offset,
-                    ReferenceAccountState* state) {
-  Applied out;
-  if (!FirstTime(state->mutable_health_applied(), partition, offset)) return out;
-  out.applied = true;
+Applied ApplyHealth(const v1::HealthSignal& s, ReferenceAccountState* state) {
   v1::AdvocacyProfile* p = state->mutable_profile();
   p->set_account_id(s.account_id());
   p->set_health_score(s.health().score());
   p->set_band(s.health().band());
   p->set_stage(s.health().loyalty_stage());
-  Touch(p, s.health().as_of());
-  Derive(policy, p);
-  return out;
+  return {};
 }
 
-Applied ApplyChurn(const v1::ReferencePolicy& policy, const v1::ChurnRiskSignal& s, int32_t partition, int64_t offset,
-                   ReferenceAccountState* state) {
+Applied ApplyChurn(const v1::ReferencePolicy& policy, const v1::ChurnRiskSignal& s, ReferenceAccountState* state) {
   Applied out;
-  if (!FirstTime(state->mutable_churn_applied(), partition, offset)) return out;
-  out.applied = true;
   v1::AdvocacyProfile* p = state->mutable_profile();
   const bool was_within = p->churn_tier() <= policy.max_churn_tier();
   p->set_account_id(s.account_id());
   p->set_churn_tier(s.risk().tier());
   p->set_churn_probability(s.risk().probability());
   if (s.risk().arr() > 0) p->set_arr(s.risk().arr());
-  Touch(p, s.risk().as_of());
-  Derive(policy, p);
   out.risk_rose = was_within && p->churn_tier() > policy.max_churn_tier();
   return out;
 }
 
-std::vector<std::string> StreamReasons(const v1::ReferencePolicy& policy, const v1::AdvocacyProfile& p) {
+std::vector<std::string> StreamReasons(const v1::ReferencePolicy& policy, const v1::AdvocacyProfile& p,
+                                       absl::Time now) {
   std::vector<std::string> reasons;
   if (p.band() < policy.min_band()) {
     reasons.push_back(absl::StrCat("health band ", v1::HealthBand_Name(p.band()), " below ",
@@ -179,7 +158,7 @@ std::vector<std::string> StreamReasons(const v1::ReferencePolicy& policy, const 
     reasons.push_back(absl::StrCat("churn risk ", v1::RiskTier_Name(p.churn_tier())));
   }
   if (p.last_success_at().seconds() == 0 ||
-      p.as_of().seconds() - p.last_success_at().seconds() > int64_t{policy.success_within_days()} * 86400) {
+      absl::ToUnixSeconds(now) - p.last_success_at().seconds() > int64_t{policy.success_within_days()} * 86400) {
     reasons.push_back(absl::StrCat("no success milestone in ", policy.success_within_days(), " days"));
   }
   if (policy.require_consent() && !p.consent()) reasons.push_back("no consent on file");
@@ -207,8 +186,10 @@ v1::AdvocacyProfile Evaluate(const v1::ReferencePolicy& policy, v1::AdvocacyProf
   p.mutable_last_asked_at()->set_seconds(last_asked);
   p.set_asks_last_year(last_year);
   p.set_open_request_id(open);
+  p.set_advocate(Advocate(policy, p, now));
+  *p.mutable_as_of() = proto::ToTimestamp(now);
 
-  std::vector<std::string> reasons = StreamReasons(policy, p);
+  std::vector<std::string> reasons = StreamReasons(policy, p, now);
   if (!open.empty()) reasons.push_back(absl::StrCat("open request ", open));
   if (last_asked > 0 && DaysBetween(last_asked, now) < policy.cooldown_days()) {
     reasons.push_back(absl::StrFormat("asked %.0f days ago (cooldown %d days)", std::floor(DaysBetween(last_asked, now)),
@@ -221,6 +202,24 @@ v1::AdvocacyProfile Evaluate(const v1::ReferencePolicy& policy, v1::AdvocacyProf
   for (std::string& r : reasons) p.add_ineligible_reasons(std::move(r));
   p.set_eligible(reasons.empty());
   return p;
+}
+
+absl::Time NextChange(const v1::ReferencePolicy& policy, const v1::AdvocacyProfile& p,
+                      const std::vector<v1::ReferenceRequest>& requests, absl::Time after) {
+  absl::Time next = absl::InfiniteFuture();
+  const auto consider = [&](int64_t seconds, int64_t days) {
+    if (seconds <= 0) return;
+    const absl::Time t = absl::FromUnixSeconds(seconds + days * 86400 + 1);
+    if (t > after) next = std::min(next, t);
+  };
+  consider(p.last_success_at().seconds(), policy.success_within_days());
+  consider(p.last_action_at().seconds(), policy.advocate_within_days());
+  for (const v1::ReferenceRequest& r : requests) {
+    if (r.state() == v1::ReferenceRequest::CANCELLED) continue;
+    consider(r.created_at().seconds(), policy.cooldown_days());
+    consider(r.created_at().seconds(), 365);
+  }
+  return next;
 }
 
 std::string ContactToAsk(const v1::AdvocacyProfile& p) {

@@ -19,25 +19,27 @@ using referencepipeline::ReferenceAccountState;
 
 // What an input changed that may call for a signal.
 struct Applied {
-  bool applied = false;          // false: a redelivery, nothing changed
   bool contract_signed = false;  // SIGNED, RENEWED or EXPANDED
   bool risk_rose = false;        // the churn tier rose above the policy's maximum
 };
 
-Applied ApplyEvent(const v1::ReferencePolicy& policy, const v1::InteractionEvent& event, int32_t partition,
-                   int64_t offset, ReferenceAccountState* state);
-Applied ApplyHealth(const v1::ReferencePolicy& policy, const v1::HealthSignal& signal, int32_t partition,
-                    int64_t offset, ReferenceAccountState* state);
-Applied ApplyChurn(const v1::ReferencePolicy& policy, const v1::ChurnRiskSignal& signal, int32_t partition,
-                   int64_t offset, ReferenceAccountState* state);
+// Contacts kept per account at most (the oldest known go first).
+inline constexpr int kMaxContacts = 50;
 
-// Why the stream-built conditions fail (band, stage, churn tier, success, consent),
-// as of the profile's latest input; empty when they hold.
-std::vector<std::string> StreamReasons(const v1::ReferencePolicy& policy, const v1::AdvocacyProfile& profile);
+// Fold an input into the profile; `now` is the partition's clock.
+Applied ApplyEvent(const v1::InteractionEvent& event, ReferenceAccountState* state);
+Applied ApplyHealth(const v1::HealthSignal& signal, ReferenceAccountState* state);
+Applied ApplyChurn(const v1::ReferencePolicy& policy, const v1::ChurnRiskSignal& signal, ReferenceAccountState* state);
+
+// Why the stream-built conditions fail at `now` (band, stage, churn tier, success,
+// consent); empty when they hold.
+std::vector<std::string> StreamReasons(const v1::ReferencePolicy& policy, const v1::AdvocacyProfile& profile,
+                                       absl::Time now);
 
 // The profile with its request fields filled from `requests` and its eligibility at
 // `now`: the stream conditions, no open request, no ask within the cooldown, fewer
-// asks in the last year than the cap. Declined asks count as asks.
+// asks in the last year than the cap. Declined asks count as asks. Whether the account
+// advocates (an action within advocate_within_days) is judged at `now` too.
 v1::AdvocacyProfile Evaluate(const v1::ReferencePolicy& policy, v1::AdvocacyProfile profile,
                              const std::vector<v1::ReferenceRequest>& requests, absl::Time now);
 
@@ -51,5 +53,11 @@ v1::ReferenceCandidate Rank(const v1::ReferencePolicy& policy, const v1::Referen
 
 // The contact to ask: consenting, still at the company, most advocacy actions.
 std::string ContactToAsk(const v1::AdvocacyProfile& profile);
+
+// The next moment after `after` at which time alone changes the account's
+// eligibility or advocacy (a cooldown or an ask ages out, a success milestone or an
+// advocacy action falls out of its window); InfiniteFuture if none.
+absl::Time NextChange(const v1::ReferencePolicy& policy, const v1::AdvocacyProfile& profile,
+                      const std::vector<v1::ReferenceRequest>& requests, absl::Time after);
 
 }  // namespace retention::reference

@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "libs/proto/time_util.h"
+#include "libs/stream/local_runner.h"
 #include "services/reference-pipeline/engine.h"
 #include "services/reference-pipeline/policy.h"
 #include "services/reference-pipeline/profile.h"
@@ -23,21 +24,7 @@ v1::ReferencePolicy Shipped() {
   return *policy;
 }
 
-class InMemoryProfiles : public ProfileStore {
- public:
-  absl::StatusOr<std::map<std::string, ReferenceAccountState>> Load(const std::vector<std::string>& accounts) override {
-    std::map<std::string, ReferenceAccountState> out;
-    for (const auto& a : accounts) out[a] = states[a];
-    return out;
-  }
-  absl::Status Save(const std::vector<ReferenceAccountState>& list) override {
-    for (const auto& s : list) states[s.profile().account_id()] = s;
-    return absl::OkStatus();
-  }
-  std::map<std::string, ReferenceAccountState> states;
-};
-
-// Records of accounts on the three input topics.
+// Records of accounts on the input topics.
 class Stream {
  public:
   v1::InteractionEvent& Event(const std::string& account, int day) {
@@ -99,17 +86,40 @@ class Stream {
     Flush();
     return std::move(records);
   }
+  // A proposed request command, as the gRPC API records it.
+  void Propose(const std::string& account, int day, const std::string& request_id, const std::string& command,
+               const std::function<void(v1::RequestRecord&)>& fill) {
+    Flush();
+    v1::RequestRecord r;
+    r.set_kind(v1::RequestRecord::PROPOSED);
+    r.set_account_id(account);
+    r.set_request_id(request_id);
+    r.set_command_id(command);
+    r.mutable_recorded_at()->set_seconds(kDay0 + day * 86400);
+    fill(r);
+    records.push_back({"retention.advocacy.requests.v1", 0, requests_++, request_id, r.SerializeAsString(), {}, 0});
+  }
   std::vector<kafka::ConsumedRecord> records;
 
  private:
   std::vector<v1::InteractionEvent> pending_events_;
   int events_ = 0;
-  int64_t v1_ = 0, health_ = 0, churn_ = 0;
+  int64_t v1_ = 0, health_ = 0, churn_ = 0, requests_ = 0;
 };
 
-std::vector<v1::AdvocacySignal> Signals(const BatchResult& r) {
+std::vector<v1::AdvocacySignal> Signals(const stream::FoldResult& r) {
   std::vector<v1::AdvocacySignal> out;
-  for (const auto& rec : r.signals) out.emplace_back().ParseFromString(rec.value);
+  for (const auto& rec : r.signals) {
+    if (rec.topic == "retention.advocacy.v1") out.emplace_back().ParseFromString(rec.value);
+  }
+  return out;
+}
+
+std::vector<v1::RequestRecord> Decisions(const stream::FoldResult& r) {
+  std::vector<v1::RequestRecord> out;
+  for (const auto& rec : r.signals) {
+    if (rec.topic == "retention.advocacy.requests.v1") out.emplace_back().ParseFromString(rec.value);
+  }
   return out;
 }
 
@@ -119,19 +129,14 @@ int Count(const std::vector<v1::AdvocacySignal>& signals, v1::AdvocacySignal::Ki
 
 class ReferenceTest : public ::testing::Test {
  protected:
-  BatchResult Run(Stream& s) {
-    auto r = engine_.Process(s.Take(), kNow);
-    EXPECT_TRUE(r.ok()) << r.status();
-    EXPECT_TRUE(store_.Save(r->states).ok());
-    return *r;
-  }
+  stream::FoldResult Run(Stream& s) { return runner_.Feed(s.Take()); }
   v1::AdvocacyProfile Profile(const std::string& account, const std::vector<v1::ReferenceRequest>& requests = {},
                               absl::Time now = kNow) {
-    return Evaluate(policy_, store_.states[account].profile(), requests, now);
+    return Evaluate(policy_, runner_.state(account)->profile(), requests, now);
   }
   v1::ReferencePolicy policy_ = Shipped();
-  InMemoryProfiles store_;
-  ReferenceEngine engine_{EngineSettings{policy_}, &store_};
+  ReferenceEngine engine_{EngineSettings{policy_}};
+  stream::LocalRunner<ReferenceEngine> runner_{&engine_};
 };
 
 TEST_F(ReferenceTest, ALoyalAccountWithoutAdvocacyIsToldApartFromAnAdvocate) {
@@ -276,21 +281,13 @@ TEST_F(ReferenceTest, ASignedContractWithGoodHealthYieldsOneAskAtSigning) {
   s.Event("acme", 5).mutable_contract_billing()->set_kind(v1::ContractBilling::RENEWED);
   s.Event("acme", 5).mutable_contract_billing()->set_kind(v1::ContractBilling::PAYMENT_FAILED);
   auto records = s.Take();
-  auto first = engine_.Process(records, kNow);
-  ASSERT_TRUE(first.ok());
-  const auto signals = Signals(*first);
+  const auto signals = Signals(runner_.Feed(records));
   ASSERT_EQ(Count(signals, v1::AdvocacySignal::ASK_AT_SIGNING), 1);
-  // Read again after a crash before the save: the same signal, with the same id.
-  auto again = engine_.Process(records, kNow + absl::Minutes(1));
-  ASSERT_TRUE(again.ok());
-  const auto repeated = Signals(*again);
+  // The same history folded again (a replay, or a crash before the write): the same id.
+  stream::LocalRunner<ReferenceEngine> again(&engine_);
+  const auto repeated = Signals(again.Feed(records));
   ASSERT_EQ(Count(repeated, v1::AdvocacySignal::ASK_AT_SIGNING), 1);
-  EXPECT_EQ(repeated.back().signal_id(), signals.back().signal_id());
-  // After the save, the records are recognised as applied: no signal at all.
-  ASSERT_TRUE(store_.Save(first->states).ok());
-  auto redelivered = engine_.Process(records, kNow);
-  EXPECT_EQ(redelivered->signals.size(), 0u);
-  EXPECT_EQ(redelivered->redelivered, static_cast<int64_t>(records.size()));
+  for (size_t i = 0; i < signals.size(); ++i) EXPECT_EQ(repeated[i].signal_id(), signals[i].signal_id());
   // Signed while RED: no ask.
   Stream red;
   red.Health("beta", 1, v1::RED, v1::DISLIKE);
@@ -322,6 +319,99 @@ TEST_F(ReferenceTest, RankingExplainsEveryPart) {
   EXPECT_EQ(parts["acceptance"].first, 5);  // never asked: half
   EXPECT_EQ(parts["freshness"].first, 10);
   EXPECT_DOUBLE_EQ(c.score(), 20 + 10 + 0 + 5 + 15 + 0 + 5 + 10);
+}
+
+TEST_F(ReferenceTest, RequestsAreDecidedInOrderWithTheAccountsInputs) {
+  Stream s;
+  s.Loyal("acme");
+  s.Consent("acme", "a1", 4);
+  Run(s);
+  const auto create = [](v1::RequestRecord& r) {
+    r.mutable_create()->set_account_id("acme");
+    r.mutable_create()->set_kind(v1::AdvocacyAction::REFERENCE_CALL);
+    r.mutable_create()->set_requested_by("seller");
+  };
+  // Two sellers ask at once (through two replicas): the first wins, the second is
+  // refused for the open request, whatever replica took either call.
+  s.Propose("acme", 5, "req-1", "c1", create);
+  s.Propose("acme", 5, "req-2", "c2", create);
+  const stream::FoldResult r = Run(s);
+  const auto decisions = Decisions(r);
+  ASSERT_EQ(decisions.size(), 2u);
+  EXPECT_EQ(decisions[0].kind(), v1::RequestRecord::ACCEPTED);
+  EXPECT_EQ(decisions[0].request().state(), v1::ReferenceRequest::NEW);
+  EXPECT_EQ(decisions[0].request().contact_id(), "a1");
+  EXPECT_EQ(decisions[1].kind(), v1::RequestRecord::REFUSED);
+  EXPECT_EQ(decisions[1].reason(), "account acme is not eligible: open request req-1; asked 0 days ago (cooldown 30 days)");
+  EXPECT_EQ(decisions[1].code(), static_cast<int>(absl::StatusCode::kFailedPrecondition));
+  EXPECT_EQ(r.signals[0].partition, 0) << "decisions go to the partition of the command";
+  const auto state = runner_.state("acme");
+  ASSERT_EQ(state->requests_size(), 1);
+  ASSERT_EQ(state->decisions_size(), 2);
+  const auto signals = Signals(r);
+  EXPECT_EQ(Count(signals, v1::AdvocacySignal::REQUEST_CHANGED), 1);
+  EXPECT_EQ(Count(signals, v1::AdvocacySignal::NO_LONGER_ELIGIBLE), 1) << "an open request";
+  // Moves along the life cycle; a move it does not allow is refused with the reason.
+  const auto move = [](v1::ReferenceRequest::State to) {
+    return [to](v1::RequestRecord& r) {
+      r.mutable_update()->set_request_id("req-1");
+      r.mutable_update()->set_state(to);
+      r.mutable_update()->set_by("owner");
+    };
+  };
+  s.Propose("acme", 6, "req-1", "c3", move(v1::ReferenceRequest::IN_PROGRESS));
+  s.Propose("acme", 6, "req-1", "c4", move(v1::ReferenceRequest::COMPLETED));
+  s.Propose("acme", 6, "req-1", "c5", move(v1::ReferenceRequest::APPROVED));
+  s.Propose("acme", 7, "req-1", "c6", move(v1::ReferenceRequest::COMPLETED));
+  const auto moved = Decisions(Run(s));
+  ASSERT_EQ(moved.size(), 4u);
+  EXPECT_EQ(moved[0].kind(), v1::RequestRecord::ACCEPTED);
+  EXPECT_EQ(moved[1].kind(), v1::RequestRecord::REFUSED);
+  EXPECT_EQ(moved[1].reason(), "request req-1 is IN_PROGRESS; it cannot become COMPLETED");
+  EXPECT_EQ(moved[3].request().state(), v1::ReferenceRequest::COMPLETED);
+  EXPECT_EQ(moved[3].request().history_size(), 4);
+}
+
+TEST_F(ReferenceTest, TheEndOfACooldownPublishesEligibilityAtItsTime) {
+  Stream s;
+  s.Loyal("acme");
+  s.Consent("acme", "a1", 4);
+  s.Propose("acme", 5, "req-1", "c1", [](v1::RequestRecord& r) {
+    r.mutable_create()->set_account_id("acme");
+    r.mutable_create()->set_kind(v1::AdvocacyAction::REVIEW);
+    r.mutable_create()->set_requested_by("seller");
+  });
+  s.Propose("acme", 6, "req-1", "c2", [](v1::RequestRecord& r) {
+    r.mutable_update()->set_request_id("req-1");
+    r.mutable_update()->set_state(v1::ReferenceRequest::CANCELLED);
+    r.mutable_update()->set_by("seller");
+  });
+  Run(s);
+  ASSERT_TRUE(runner_.state("acme")->eligible()) << "a cancelled request is no ask";
+  s.Propose("acme", 7, "req-2", "c3", [](v1::RequestRecord& r) {
+    r.mutable_create()->set_account_id("acme");
+    r.mutable_create()->set_kind(v1::AdvocacyAction::REVIEW);
+    r.mutable_create()->set_requested_by("seller");
+  });
+  s.Propose("acme", 8, "req-2", "c4", [](v1::RequestRecord& r) {
+    r.mutable_update()->set_request_id("req-2");
+    r.mutable_update()->set_state(v1::ReferenceRequest::IN_PROGRESS);
+    r.mutable_update()->set_by("owner");
+  });
+  s.Propose("acme", 9, "req-2", "c5", [](v1::RequestRecord& r) {
+    r.mutable_update()->set_request_id("req-2");
+    r.mutable_update()->set_state(v1::ReferenceRequest::DECLINED);
+    r.mutable_update()->set_by("owner");
+  });
+  Run(s);
+  EXPECT_FALSE(runner_.state("acme")->eligible()) << "asked 2 days ago";
+  // No event comes; the clock passes the end of the 30-day cooldown (asked on day 7).
+  const auto signals = Signals(runner_.AdvanceTo(absl::FromUnixSeconds(kDay0 + 40 * 86400)));
+  ASSERT_EQ(Count(signals, v1::AdvocacySignal::ADVOCATE_ELIGIBLE), 1);
+  const v1::AdvocacySignal& eligible = signals.back();
+  EXPECT_EQ(eligible.triggered_at().seconds(), kDay0 + 7 * 86400 + 30 * 86400 + 1);
+  EXPECT_NE(eligible.reason().find("cooldown 30 days"), std::string::npos) << eligible.reason();
+  EXPECT_TRUE(eligible.profile().eligible());
 }
 
 TEST(RequestLifeCycleTest, MovesAlongAndRefusesTheRest) {

@@ -1,91 +1,37 @@
-// reference-pipeline's adapters: its metrics, the batch processor for the stateful
-// pipeline, and ReferencePipelineService over gRPC (sync API: every call blocks on Redis).
+// ReferencePipelineService over gRPC: profiles and candidates read from the account
+// states (pooled Redis connections) and evaluated at the service's clock; request
+// commands recorded on the requests topic and answered once reference-pipeline, which
+// owns the account, decided them; WatchAdvocacy streams the advocacy topic.
 #pragma once
 
-#include <atomic>
-#include <memory>
-#include <mutex>
+#include <string>
 
 #include "libs/kafka/producer.h"
-#include "libs/pipeline/signal_hub.h"
-#include "libs/pipeline/stateful_pipeline.h"
-#include "prometheus/counter.h"
+#include "libs/stream/clock.h"
+#include "libs/stream/redis_state_store.h"
+#include "libs/stream/signal_hub.h"
+#include "libs/stream/stateful_loop.h"
+#include "prometheus/histogram.h"
 #include "prometheus/registry.h"
 #include "retention/v1/advocacy.grpc.pb.h"
 #include "services/reference-pipeline/engine.h"
-#include "services/reference-pipeline/store.h"
 
 namespace retention::reference {
 
-struct ReferenceMetrics {
-  explicit ReferenceMetrics(prometheus::Registry& registry);
-
-  prometheus::Counter& inputs_applied;
-  prometheus::Counter& inputs_redelivered;
-  prometheus::Counter& inputs_unreadable;
-  prometheus::Counter& signals_published;
-  prometheus::Counter& request_changes;
-  prometheus::Histogram& batch_seconds;
-  prometheus::Histogram& find_seconds;
-  prometheus::Gauge& consumer_lag;
-};
-
-class ReferenceBatchProcessor : public pipeline::BatchProcessor {
- public:
-  ReferenceBatchProcessor(ReferenceEngine* engine, ProfileStore* store, ReferenceMetrics* metrics)
-      : engine_(engine), store_(store), metrics_(metrics) {}
-
-  absl::StatusOr<std::unique_ptr<pipeline::BatchWork>> Process(const std::vector<kafka::ConsumedRecord>& records,
-                                                               absl::Time now) override;
-
- private:
-  ReferenceEngine* engine_;
-  ProfileStore* store_;
-  ReferenceMetrics* metrics_;
-};
-
-using AdvocacyHub = pipeline::SignalHub<v1::AdvocacySignal>;
-
-// Redis connections for the gRPC handlers: each call leases one, so that calls run
-// side by side on their own connections.
-class StorePool {
- public:
-  StorePool(const redis::RedisOptions& options, int size);
-
-  // A store and the lock on its connection, held until the lease goes.
-  class Lease {
-   public:
-    Lease(std::mutex& mu, RedisReferenceStore* store) : lock_(mu), store_(store) {}
-    RedisReferenceStore* operator->() { return store_; }
-
-   private:
-    std::unique_lock<std::mutex> lock_;
-    RedisReferenceStore* store_;
-  };
-  Lease Get();
-
- private:
-  struct Slot {
-    std::mutex mu;
-    std::unique_ptr<redis::RedisClient> redis;
-    std::unique_ptr<RedisReferenceStore> store;
-  };
-  std::vector<std::unique_ptr<Slot>> slots_;
-  std::atomic<uint64_t> next_{0};
-};
+using AdvocacyHub = stream::SignalHub<v1::AdvocacySignal>;
 
 struct ServiceSettings {
-  v1::ReferencePolicy policy;
-  std::string advocacy_topic = "retention.advocacy.v1";
-  absl::Duration publish_timeout = absl::Seconds(10);
+  std::string requests_topic = "retention.advocacy.requests.v1";
+  int32_t partitions = 1;  // of the requests topic (co-partitioned with the inputs)
+  // How long CreateRequest and UpdateRequest wait for the decision.
+  absl::Duration decide_timeout = absl::Seconds(10);
 };
 
 class ReferenceGrpcService final : public v1::ReferencePipelineService::Service {
  public:
-  // `producer` publishes request changes to the advocacy topic.
-  ReferenceGrpcService(ServiceSettings settings, StorePool* stores, kafka::KafkaProducer* producer, AdvocacyHub* hub,
-                       ReferenceMetrics* metrics)
-      : settings_(std::move(settings)), stores_(stores), producer_(producer), hub_(hub), metrics_(metrics) {}
+  ReferenceGrpcService(ServiceSettings settings, const ReferenceEngine* engine, stream::AccountReader* reader,
+                       kafka::Producer* producer, const stream::Clock* clock, const stream::ServingGate* gate,
+                       AdvocacyHub* hub, prometheus::Registry& registry);
 
   grpc::Status FindReferences(grpc::ServerContext*, const v1::FindReferencesRequest*,
                               v1::FindReferencesResponse*) override;
@@ -98,19 +44,20 @@ class ReferenceGrpcService final : public v1::ReferencePipelineService::Service 
                              grpc::ServerWriter<v1::AdvocacySignal>*) override;
 
  private:
-  // The account's profile evaluated now, or NOT_FOUND / UNAVAILABLE.
-  absl::StatusOr<v1::AdvocacyProfile> Profile(StorePool::Lease& store, const std::string& account);
-  // Publishes the request's change to the advocacy topic.
-  grpc::Status Announce(const v1::ReferenceRequest& request, const v1::AdvocacyProfile& profile);
+  absl::StatusOr<ReferenceAccountState> Load(const std::string& account);
+  // The account a request belongs to; NOT_FOUND if none.
+  absl::StatusOr<std::string> AccountOf(const std::string& request_id);
+  // Records a proposed command and waits for its decision; the request as decided.
+  absl::StatusOr<v1::ReferenceRequest> Propose(v1::RequestRecord record);
 
   ServiceSettings settings_;
-  // Serialises request changes of this replica: the eligibility check and the creation
-  // of a request must not interleave with another's.
-  std::mutex requests_mu_;
-  StorePool* stores_;
-  kafka::KafkaProducer* producer_;
+  const ReferenceEngine* engine_;
+  stream::AccountReader* reader_;
+  kafka::Producer* producer_;
+  const stream::Clock* clock_;
+  const stream::ServingGate* gate_;
   AdvocacyHub* hub_;
-  ReferenceMetrics* metrics_;
+  prometheus::Histogram& find_seconds_;
 };
 
 }  // namespace retention::reference

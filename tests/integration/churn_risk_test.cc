@@ -3,6 +3,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <fstream>
+#include <mutex>
 #include <random>
 #include <set>
 #include <thread>
@@ -22,8 +23,12 @@ namespace {
 class ChurnHarness {
  public:
   ChurnHarness()
-      : v1(UniqueName("v1")), health(UniqueName("health")), churn(UniqueName("churn")), instance(UniqueName("churn-risk")) {
-    CreateTopics({v1, health, churn});
+      : v1(UniqueName("v1")),
+        health(UniqueName("health")),
+        churn(UniqueName("churn")),
+        quarantine(UniqueName("quarantine")),
+        instance(UniqueName("churn-risk")) {
+    CreateTopics({v1, health, churn, quarantine});
   }
 
   std::unique_ptr<Process> Start(const std::vector<std::string>& extra = {}) {
@@ -32,11 +37,14 @@ class ChurnHarness {
                                       "--v1_topic=" + v1,
                                       "--health_topic=" + health,
                                       "--churn_topic=" + churn,
+                                      "--quarantine_topic=" + quarantine,
                                       "--group_id=" + instance,
                                       "--instance_id=" + instance,
+                                      "--state_prefix=" + instance,
                                       "--model=" + Runfile("services/churn-risk/models/churn-2026-11-a.textproto"),
                                       absl::StrCat("--grpc_port=", grpc_port),
-                                      absl::StrCat("--metrics_port=", metrics_port)};
+                                      absl::StrCat("--metrics_port=", metrics_port),
+                                      ScriptClockFlag()};
     flags.insert(flags.end(), extra.begin(), extra.end());
     auto p = std::make_unique<Process>(Runfile("services/churn-risk/churn-risk"), flags,
                                        absl::StrCat(std::getenv("TEST_TMPDIR"), "/", instance, ".log"));
@@ -69,10 +77,10 @@ class ChurnHarness {
 
   bool CaughtUp(const Script& s) {
     v1::ChurnRisk risk;
-    return Get(s.account(), &risk).ok() && risk.as_of().seconds() == s.last_seconds();
+    return Get(s.account(), &risk).ok() && risk.last_event_at().seconds() == s.last_seconds();
   }
 
-  const std::string v1, health, churn, instance;
+  const std::string v1, health, churn, quarantine, instance;
   const int grpc_port = FreePort();
   const int metrics_port = FreePort();
 };
@@ -120,7 +128,7 @@ TEST(ChurnRisk, AFailingAccountEndsHighWithItsDriversNamedAndAHealthyOneStaysLow
   v1::ChurnRisk risk;
   ASSERT_TRUE(WaitFor(
       [&] {
-        return h.Get(failing.account(), &risk).ok() && risk.as_of().seconds() == failing.last_seconds() &&
+        return h.Get(failing.account(), &risk).ok() && risk.last_event_at().seconds() == failing.last_seconds() &&
                risk.tier() >= v1::HIGH;
       },
       absl::Seconds(60)))
@@ -166,17 +174,40 @@ TEST(ChurnRisk, StreamRiskDeliversOnlyWhatTheFilterAsksFor) {
   v1::StreamRiskRequest request;
   request.mutable_filter()->set_min_tier(v1::HIGH);
   auto reader = stub->StreamRisk(&context, request);
-  Script healthy(UniqueName("calm")), failing(UniqueName("failing"));
-  Healthy(healthy);
-  Failing(failing);
-  ProduceAll(h.v1, healthy.Records());
-  ProduceAll(h.v1, failing.Records());
-  h.Health(failing.account(), 31, -45);
-  v1::ChurnRiskSignal signal;
-  ASSERT_TRUE(reader->Read(&signal)) << service->Log();
-  EXPECT_EQ(signal.account_id(), failing.account()) << "the healthy account never reaches HIGH";
-  EXPECT_GE(signal.risk().tier(), v1::HIGH);
+  std::mutex mu;
+  std::vector<v1::ChurnRiskSignal> seen;
+  std::thread watcher([&] {
+    v1::ChurnRiskSignal signal;
+    while (reader->Read(&signal)) {
+      std::lock_guard<std::mutex> lock(mu);
+      seen.push_back(signal);
+    }
+  });
+  // The call is open once the server has it, which the client cannot see: send a
+  // failing account (and a calm one), and again if nothing came, until one is streamed.
+  std::set<std::string> failing_accounts, calm_accounts;
+  bool streamed = false;
+  for (int attempt = 0; attempt < 3 && !streamed; ++attempt) {
+    Script healthy(UniqueName("calm")), failing(UniqueName("failing"));
+    Healthy(healthy);
+    Failing(failing);
+    ProduceAll(h.v1, healthy.Records());
+    ProduceAll(h.v1, failing.Records());
+    h.Health(failing.account(), 31, -45);
+    failing_accounts.insert(failing.account());
+    calm_accounts.insert(healthy.account());
+    streamed = WaitFor([&] {
+      std::lock_guard<std::mutex> lock(mu);
+      return !seen.empty();
+    }, absl::Seconds(20));
+  }
   context.TryCancel();
+  watcher.join();
+  ASSERT_TRUE(streamed) << service->Log();
+  for (const auto& signal : seen) {
+    EXPECT_EQ(failing_accounts.count(signal.account_id()), 1u) << "the healthy accounts never reach HIGH";
+    EXPECT_GE(signal.risk().tier(), v1::HIGH);
+  }
   EXPECT_EQ(service->Terminate(), 0);
 }
 
@@ -268,18 +299,23 @@ TEST(ChurnRisk, KilledMidStreamEndsWithTheSameRisksAsACalmRun) {
   std::vector<v1::ChurnRisk> expected(calm.size());
   {
     auto service = calm_run.Start();
-    for (const auto& s : calm) ProduceAll(calm_run.v1, s.Records());
+    ProduceAll(calm_run.v1, InTimeOrder(calm));
     for (const auto& s : calm) ASSERT_TRUE(WaitFor([&] { return calm_run.CaughtUp(s); }, absl::Seconds(120)));
     for (size_t i = 0; i < calm.size(); ++i) ASSERT_TRUE(calm_run.Get(calm[i].account(), &expected[i]).ok());
     EXPECT_EQ(service->Terminate(), 0);
   }
   ChurnHarness crash_run;
-  for (const auto& s : crashed) ProduceAll(crash_run.v1, s.Records());
-  for (int kill = 0; kill < 3; ++kill) {
+  // Each run gets new input before it is killed, so that every kill lands mid-stream.
+  constexpr int kKills = 3;
+  const auto history = InTimeOrder(crashed);
+  const auto send_part = [&](int part) { ProduceAll(crash_run.v1, Part(history, part, kKills + 1)); };
+  for (int kill = 0; kill < kKills; ++kill) {
+    send_part(kill);
     auto service = crash_run.Start({"--max_batch=50"});
     ASSERT_TRUE(KillMidStream(*service, crash_run.metrics_port, "retention_churn_inputs_applied_total", rng))
         << service->Log();
   }
+  send_part(kKills);
   auto service = crash_run.Start();
   for (const auto& s : crashed) ASSERT_TRUE(WaitFor([&] { return crash_run.CaughtUp(s); }, absl::Seconds(120)));
   for (size_t i = 0; i < calm.size(); ++i) {

@@ -1,6 +1,7 @@
 // health-score end to end against the real Kafka broker and Redis.
 #include <grpcpp/grpcpp.h>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -23,8 +24,13 @@ namespace {
 
 class HealthHarness {
  public:
-  HealthHarness() : v1(UniqueName("v1")), health(UniqueName("health")), instance(UniqueName("health-score")) {
-    CreateTopics({v1, health});
+  HealthHarness()
+      : v1(UniqueName("v1")),
+        health(UniqueName("health")),
+        overrides(UniqueName("overrides")),
+        quarantine(UniqueName("quarantine")),
+        instance(UniqueName("health-score")) {
+    CreateTopics({v1, health, overrides, quarantine});
   }
 
   std::unique_ptr<Process> Start(const std::vector<std::string>& extra = {}) {
@@ -32,11 +38,17 @@ class HealthHarness {
                                       "--redis_addr=" + RedisAddr(),
                                       "--v1_topic=" + v1,
                                       "--health_topic=" + health,
+                                      "--overrides_topic=" + overrides,
+                                      "--quarantine_topic=" + quarantine,
                                       "--group_id=" + instance,
                                       "--instance_id=" + instance,
+                                      "--state_prefix=" + instance,
                                       "--scorecard=" + Runfile("services/health-score/scorecards/default.textproto"),
                                       absl::StrCat("--grpc_port=", grpc_port),
                                       absl::StrCat("--metrics_port=", metrics_port)};
+    if (std::none_of(extra.begin(), extra.end(), [](const std::string& f) { return f.rfind("--clock_", 0) == 0; })) {
+      flags.push_back(ScriptClockFlag());
+    }
     flags.insert(flags.end(), extra.begin(), extra.end());
     auto p = std::make_unique<Process>(Runfile("services/health-score/health-score"), flags,
                                        absl::StrCat(std::getenv("TEST_TMPDIR"), "/", instance, ".log"));
@@ -57,7 +69,7 @@ class HealthHarness {
     return Stub()->GetHealth(&context, request, out);
   }
 
-  const std::string v1, health, instance;
+  const std::string v1, health, overrides, quarantine, instance;
   const int grpc_port = FreePort();
   const int metrics_port = FreePort();
 };
@@ -97,7 +109,7 @@ std::vector<v1::HealthSignal> SignalsFor(const std::string& topic, const std::st
 
 bool CaughtUp(HealthHarness& h, const Script& s) {
   v1::AccountHealth health;
-  return h.Get(s.account(), &health).ok() && health.as_of().seconds() == s.last_seconds();
+  return h.Get(s.account(), &health).ok() && health.last_event_at().seconds() == s.last_seconds();
 }
 
 TEST(HealthScore, AScriptedDeclineMovesScoreAndBandAndGetHealthExplainsIt) {
@@ -294,18 +306,23 @@ TEST(HealthScore, KilledMidStreamEndsInTheSameStateAsACalmRun) {
   std::vector<v1::AccountHealth> expected(calm.size());
   {
     auto service = calm_run.Start();
-    for (const auto& s : calm) ProduceAll(calm_run.v1, s.Records());
+    ProduceAll(calm_run.v1, InTimeOrder(calm));
     for (const auto& s : calm) ASSERT_TRUE(WaitFor([&] { return CaughtUp(calm_run, s); }, absl::Seconds(120)));
     for (size_t i = 0; i < calm.size(); ++i) ASSERT_TRUE(calm_run.Get(calm[i].account(), &expected[i]).ok());
     EXPECT_EQ(service->Terminate(), 0);
   }
   HealthHarness crash_run;
-  for (const auto& s : crashed) ProduceAll(crash_run.v1, s.Records());
-  for (int kill = 0; kill < 4; ++kill) {
+  // Each run gets new input before it is killed, so that every kill lands mid-stream.
+  constexpr int kKills = 4;
+  const auto history = InTimeOrder(crashed);
+  const auto send_part = [&](int part) { ProduceAll(crash_run.v1, Part(history, part, kKills + 1)); };
+  for (int kill = 0; kill < kKills; ++kill) {
+    send_part(kill);
     auto service = crash_run.Start({"--max_batch=50"});
-    ASSERT_TRUE(KillMidStream(*service, crash_run.metrics_port, "retention_health_events_applied_total", rng))
+    ASSERT_TRUE(KillMidStream(*service, crash_run.metrics_port, "retention_health_inputs_applied_total", rng))
         << service->Log();
   }
+  send_part(kKills);
   auto service = crash_run.Start();
   for (const auto& s : crashed) ASSERT_TRUE(WaitFor([&] { return CaughtUp(crash_run, s); }, absl::Seconds(120)));
   for (size_t i = 0; i < calm.size(); ++i) {

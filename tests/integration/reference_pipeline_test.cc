@@ -2,6 +2,7 @@
 // health-score's and churn-risk's parts by writing their signals to their topics.
 #include <grpcpp/grpcpp.h>
 
+#include <algorithm>
 #include <fstream>
 #include <mutex>
 #include <random>
@@ -26,9 +27,11 @@ class ReferenceHarness {
         health(UniqueName("health")),
         churn(UniqueName("churn")),
         advocacy(UniqueName("advocacy")),
+        requests(UniqueName("requests")),
+        quarantine(UniqueName("quarantine")),
         instance(UniqueName("reference")),
         industry(UniqueName("industry")) {
-    CreateTopics({v1, health, churn, advocacy});
+    CreateTopics({v1, health, churn, advocacy, requests, quarantine});
   }
 
   std::unique_ptr<Process> Start(const std::vector<std::string>& extra = {}) {
@@ -38,11 +41,17 @@ class ReferenceHarness {
                                       "--health_topic=" + health,
                                       "--churn_topic=" + churn,
                                       "--advocacy_topic=" + advocacy,
+                                      "--requests_topic=" + requests,
+                                      "--quarantine_topic=" + quarantine,
                                       "--group_id=" + instance,
                                       "--instance_id=" + instance,
+                                      "--state_prefix=" + instance,
                                       "--policy=" + Runfile("services/reference-pipeline/policies/default.textproto"),
                                       absl::StrCat("--grpc_port=", grpc_port),
                                       absl::StrCat("--metrics_port=", metrics_port)};
+    if (std::none_of(extra.begin(), extra.end(), [](const std::string& f) { return f.rfind("--clock_", 0) == 0; })) {
+      flags.push_back(ScriptClockFlag());
+    }
     flags.insert(flags.end(), extra.begin(), extra.end());
     auto p = std::make_unique<Process>(Runfile("services/reference-pipeline/reference-pipeline"), flags,
                                        absl::StrCat(std::getenv("TEST_TMPDIR"), "/", instance, ".log"));
@@ -144,7 +153,7 @@ class ReferenceHarness {
     return out;
   }
 
-  const std::string v1, health, churn, advocacy, instance, industry;
+  const std::string v1, health, churn, advocacy, requests, quarantine, instance, industry;
   const int grpc_port = FreePort();
   const int metrics_port = FreePort();
 };
@@ -355,12 +364,20 @@ TEST(ReferencePipeline, KilledMidStreamEndsWithTheSameProfilesAsACalmRun) {
     revoke.set_contact_id("champ");
     revoke.mutable_advocacy_action()->set_kind(a % 3 == 0 ? v1::AdvocacyAction::CONSENT_REVOKED : v1::AdvocacyAction::REVIEW);
   };
-  const auto feed = [](ReferenceHarness& h, const Script& s) {
-    h.Health(s.account(), 10, v1::YELLOW, v1::SATISFACTION);
-    h.Churn(s.account(), 10, v1::MEDIUM);
-    ProduceAll(h.v1, s.Records());
-    h.Health(s.account(), 254, v1::GREEN, v1::LIKE);
-    h.Churn(s.account(), 254, v1::LOW);
+  // In parts, so that a replica killed after each part always has work in hand.
+  constexpr int kKills = 3;
+  const auto feed = [](ReferenceHarness& h, const Script& s, int part) {
+    if (part == 0) {
+      h.Health(s.account(), 10, v1::YELLOW, v1::SATISFACTION);
+      h.Churn(s.account(), 10, v1::MEDIUM);
+    }
+    const auto records = s.Records();
+    const size_t from = records.size() * part / (kKills + 1), to = records.size() * (part + 1) / (kKills + 1);
+    ProduceAll(h.v1, {records.begin() + static_cast<long>(from), records.begin() + static_cast<long>(to)});
+    if (part == kKills) {
+      h.Health(s.account(), 254, v1::GREEN, v1::LIKE);
+      h.Churn(s.account(), 254, v1::LOW);
+    }
   };
   for (int a = 0; a < 8; ++a) {
     calm.emplace_back(absl::StrCat(calm_prefix, "-", a));
@@ -371,19 +388,22 @@ TEST(ReferencePipeline, KilledMidStreamEndsWithTheSameProfilesAsACalmRun) {
   std::vector<v1::AdvocacyProfile> expected(calm.size());
   {
     auto service = calm_run.Start();
-    for (const auto& s : calm) feed(calm_run, s);
+    for (int part = 0; part <= kKills; ++part) {
+      for (const auto& s : calm) feed(calm_run, s, part);
+    }
     for (const auto& s : calm) {
       ASSERT_TRUE(WaitFor([&] { return calm_run.Shows(s, v1::GREEN, v1::LOW); }, absl::Seconds(120)));
     }
     for (size_t i = 0; i < calm.size(); ++i) ASSERT_TRUE(calm_run.Profile(calm[i].account(), &expected[i]).ok());
     EXPECT_EQ(service->Terminate(), 0);
   }
-  for (const auto& s : crashed) feed(crash_run, s);
-  for (int kill = 0; kill < 3; ++kill) {
+  for (int kill = 0; kill < kKills; ++kill) {
+    for (const auto& s : crashed) feed(crash_run, s, kill);
     auto service = crash_run.Start({"--max_batch=10"});
     ASSERT_TRUE(KillMidStream(*service, crash_run.metrics_port, "retention_reference_inputs_applied_total", rng))
         << service->Log();
   }
+  for (const auto& s : crashed) feed(crash_run, s, kKills);
   auto service = crash_run.Start();
   for (const auto& s : crashed) {
     ASSERT_TRUE(WaitFor([&] { return crash_run.Shows(s, v1::GREEN, v1::LOW); }, absl::Seconds(120)));

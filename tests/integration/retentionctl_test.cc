@@ -74,13 +74,15 @@ TEST(Retentionctl, ReplaysAFixedDeadLetterThroughIngestToTheV1Topic) {
 
 // `watch risk` prints churn-risk signals as they are published, filtered by tier.
 TEST(Retentionctl, WatchPrintsRiskSignalsAsTheyArePublished) {
-  const std::string v1 = UniqueName("v1"), health = UniqueName("health"), churn = UniqueName("churn");
-  CreateTopics({v1, health, churn});
+  const std::string v1 = UniqueName("v1"), health = UniqueName("health"), churn = UniqueName("churn"),
+                    quarantine = UniqueName("quarantine");
+  CreateTopics({v1, health, churn, quarantine});
   const int grpc_port = FreePort();
   const std::string instance = UniqueName("churn-risk");
   Process service(Runfile("services/churn-risk/churn-risk"),
                   {"--kafka_brokers=" + KafkaBrokers(), "--redis_addr=" + RedisAddr(), "--v1_topic=" + v1,
-                   "--health_topic=" + health, "--churn_topic=" + churn, "--group_id=" + instance,
+                   "--health_topic=" + health, "--churn_topic=" + churn, "--quarantine_topic=" + quarantine,
+                   "--group_id=" + instance, ScriptClockFlag(), "--state_prefix=" + instance,
                    "--instance_id=" + instance, absl::StrCat("--grpc_port=", grpc_port), "--metrics_port=0",
                    "--model=" + Runfile("services/churn-risk/models/churn-2026-11-a.textproto")},
                   absl::StrCat(std::getenv("TEST_TMPDIR"), "/", instance, ".log"));

@@ -22,7 +22,7 @@ def pb():
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    t = {n: suite.unique(f"py-{n}") for n in ("raw", "v1", "dlq", "health", "churn")}
+    t = {n: suite.unique(f"py-{n}") for n in ("raw", "v1", "dlq", "health", "churn", "overrides", "hq", "cq")}
     suite.create_topics(*t.values())
     logs = str(tmp_path_factory.mktemp("logs"))
     common = [f"--kafka_brokers={suite.BROKERS}", f"--redis_addr={suite.REDIS}", "--metrics_port=0"]
@@ -34,11 +34,14 @@ def stack(tmp_path_factory):
             f"--group_id={suite.unique('py-ingest')}", f"--instance_id={suite.unique('py-ingest')}", "--grpc_port=0"], logs))
         services.append(suite.Service("health-score", common + [
             f"--v1_topic={t['v1']}", f"--health_topic={t['health']}", f"--group_id={suite.unique('py-health')}",
+            f"--overrides_topic={t['overrides']}", f"--quarantine_topic={t['hq']}",
+            f"--state_prefix={suite.unique('py-health')}",
             f"--instance_id={suite.unique('py-health')}", "--grpc_port=0",
             f"--scorecard={suite.ROOT}/services/health-score/scorecards/default.textproto"], logs))
         services.append(suite.Service("churn-risk", common + [
             f"--v1_topic={t['v1']}", f"--health_topic={t['health']}", f"--churn_topic={t['churn']}",
             f"--group_id={suite.unique('py-churn')}", f"--instance_id={suite.unique('py-churn')}",
+            f"--quarantine_topic={t['cq']}", f"--state_prefix={suite.unique('py-churn')}",
             f"--grpc_port={churn_port}",
             f"--model={suite.ROOT}/services/churn-risk/models/churn-2026-11-a.textproto"], logs))
         yield {"topics": t, "churn_addr": f"127.0.0.1:{churn_port}"}
@@ -107,10 +110,12 @@ def test_python_subscriber_sees_ordered_signals_and_get_risk_agrees(stack, pb):
             return False
         seen.add(signal.signal_id)
         signals.append(signal)
-        return signal.risk.tier >= churn_risk_pb2.HIGH
+        # Health signals and events arrive on two topics, so an early signal may be
+        # scored from health alone, before the contract (and so the ARR) is known.
+        return signal.risk.tier >= churn_risk_pb2.HIGH and signal.risk.arr == 120000
 
     try:
-        suite.wait_for(high_reached, 90, "a HIGH or CRITICAL churn-risk signal")
+        suite.wait_for(high_reached, 90, "a HIGH or CRITICAL churn-risk signal that knows the contract")
     finally:
         consumer.close()
 
@@ -122,6 +127,8 @@ def test_python_subscriber_sees_ordered_signals_and_get_risk_agrees(stack, pb):
     last = signals[-1]
     assert last.risk.model_version == "churn-2026-11-a"
     assert last.risk.revenue_at_risk == pytest.approx(last.risk.probability * 120000, rel=1e-6)
+    for signal in signals:  # every signal prices the risk with the ARR known when it was scored
+        assert signal.risk.revenue_at_risk == pytest.approx(signal.risk.probability * signal.risk.arr, rel=1e-6)
 
     with grpc.insecure_channel(stack["churn_addr"]) as channel:
         stub = churn_risk_pb2_grpc.ChurnRiskServiceStub(channel)

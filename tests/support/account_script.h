@@ -2,6 +2,7 @@
 // stateful services feed them and wait until the account is "as of" its last event.
 #pragma once
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -12,7 +13,15 @@
 
 namespace retention::testing {
 
-inline constexpr int64_t kDay0 = 1'780'000'000;  // day 0 of every script
+inline constexpr int64_t kDay0 = 1'760'000'000;  // day 0 of every script (scripts stay in the past)
+
+// The flag that starts a service's clock at the scripts' day 0: the scripts' events are
+// then all ahead of it, so the services evaluate accounts at their events' time (their
+// stream time), as a replay of that history would, not months after it. Tests of time
+// passing run the clock from elsewhere.
+inline std::string ScriptClockFlag() {
+  return "--clock_start=" + absl::FormatTime(absl::RFC3339_sec, absl::FromUnixSeconds(kDay0), absl::UTCTimeZone());
+}
 
 // Builds one account's events, day by day.
 class Script {
@@ -56,5 +65,30 @@ class Script {
   std::string account_;
   std::vector<v1::InteractionEvent> events_;
 };
+
+// Every record of `scripts` in the order their events happened (an account's own order
+// kept for equal times): what a topic holds when upstream sends as things happen. The
+// services evaluate an account at its partition's clock (the latest event time read
+// there), so two runs compare equal when they read the same history in this order.
+inline std::vector<kafka::OutgoingRecord> InTimeOrder(const std::vector<Script>& scripts) {
+  std::vector<std::pair<int64_t, kafka::OutgoingRecord>> timed;
+  for (const Script& s : scripts) {
+    for (kafka::OutgoingRecord& r : s.Records()) {
+      v1::InteractionEvent e;
+      e.ParseFromString(r.value);
+      timed.emplace_back(e.occurred_at().seconds(), std::move(r));
+    }
+  }
+  std::stable_sort(timed.begin(), timed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<kafka::OutgoingRecord> out;
+  for (auto& [t, r] : timed) out.push_back(std::move(r));
+  return out;
+}
+
+// Part `part` of `count` equal parts of `records`.
+inline std::vector<kafka::OutgoingRecord> Part(const std::vector<kafka::OutgoingRecord>& records, int part, int count) {
+  const size_t from = records.size() * part / count, to = records.size() * (part + 1) / count;
+  return {records.begin() + static_cast<long>(from), records.begin() + static_cast<long>(to)};
+}
 
 }  // namespace retention::testing

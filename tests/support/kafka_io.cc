@@ -3,25 +3,30 @@
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "libs/kafka/admin.h"
-#include "libs/kafka/producer.h"
+#include "libs/kafka/kafka_producer.h"
 #include "libs/kafka/topic_reader.h"
 #include "tests/support/env.h"
 
 namespace retention::testing {
 
-void CreateTopics(const std::vector<std::string>& names, int partitions, std::string brokers) {
+kafka::KafkaSettings KafkaFor(std::string brokers) {
   if (brokers.empty()) brokers = KafkaBrokers();
+  auto settings = kafka::SettingsFromEnvironment(brokers, "test");
+  EXPECT_TRUE(settings.ok()) << settings.status();
+  return settings.ok() ? *settings : kafka::KafkaSettings{brokers, "test", {}};
+}
+
+void CreateTopics(const std::vector<std::string>& names, int partitions, std::string brokers) {
   std::vector<kafka::TopicSpec> specs;
-  for (const std::string& name : names) specs.push_back({name, partitions, {}});
-  const absl::Status status = kafka::CreateTopics(brokers, specs, absl::Seconds(30));
+  for (const std::string& name : names) specs.push_back({name, partitions, -1, {}});
+  const absl::Status status = kafka::CreateTopics(KafkaFor(brokers), specs, absl::Seconds(30));
   ASSERT_TRUE(status.ok()) << status;
 }
 
 void ProduceAll(const std::string& topic, const std::vector<kafka::OutgoingRecord>& records,
                 std::string brokers) {
-  if (brokers.empty()) brokers = KafkaBrokers();
   kafka::ProducerOptions options;
-  options.kafka.brokers = brokers;
+  options.kafka = KafkaFor(brokers);
   options.kafka.client_id = "test-upstream";
   auto producer = kafka::KafkaProducer::Create(options, absl::Seconds(30));
   ASSERT_TRUE(producer.ok()) << producer.status();
@@ -33,8 +38,7 @@ void ProduceAll(const std::string& topic, const std::vector<kafka::OutgoingRecor
 
 std::vector<kafka::ConsumedRecord> ReadTopic(const std::string& topic, size_t min_records,
                                              absl::Duration timeout, std::string brokers) {
-  if (brokers.empty()) brokers = KafkaBrokers();
-  auto records = kafka::ReadTopicToEnd(brokers, topic, min_records, timeout);
+  auto records = kafka::ReadTopicToEnd(KafkaFor(brokers), topic, min_records, timeout);
   EXPECT_TRUE(records.ok()) << records.status();
   return records.ok() ? *std::move(records) : std::vector<kafka::ConsumedRecord>{};
 }

@@ -8,8 +8,13 @@
 
 #include "absl/time/time.h"
 #include "libs/kafka/record.h"
+#include "libs/kafka/settings.h"
 
 namespace retention::testing {
+
+// The settings of a client reaching `brokers` (default KAFKA_BROKERS), with the
+// properties of RETENTION_KAFKA_PROPERTIES / RETENTION_KAFKA_* (e.g. SASL_SSL).
+kafka::KafkaSettings KafkaFor(std::string brokers = "");
 
 // `brokers` defaults to KAFKA_BROKERS.
 void CreateTopics(const std::vector<std::string>& names, int partitions = 3, std::string brokers = "");

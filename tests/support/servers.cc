@@ -30,7 +30,7 @@ void RedisServer::Start() {
   process_ = std::make_unique<Process>(
       "/usr/bin/redis-server",
       std::vector<std::string>{"--bind", "127.0.0.1", "--port", absl::StrCat(port_), "--save", "",
-                               "--appendonly", "no", "--dir", dir_},
+                               "--appendonly", "yes", "--dir", dir_},
       dir_ + "/redis.log");
   redis::RedisOptions options;
   options.port = port_;

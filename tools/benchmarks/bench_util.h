@@ -18,8 +18,9 @@
 
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "libs/kafka/consumer.h"
-#include "libs/kafka/producer.h"
+#include "libs/kafka/kafka_consumer.h"
+#include "libs/kafka/kafka_producer.h"
+#include "tests/support/kafka_io.h"
 #include "tests/support/env.h"
 
 namespace retention::bench {
@@ -50,8 +51,8 @@ class SignalLatencyProbe {
   static std::unique_ptr<SignalLatencyProbe> Start(const std::string& brokers, const std::string& topic,
                                                    std::function<std::string(const std::string&)> trigger_of) {
     kafka::ConsumerOptions options;
-    options.kafka.brokers = brokers;
-    options.kafka.properties["auto.offset.reset"] = "latest";
+    options.kafka = testing::KafkaFor(brokers);
+    options.auto_offset_reset = "latest";
     options.group_id = testing::UniqueName("bench-subscriber");
     options.topics = {topic};
     auto consumer = kafka::KafkaConsumer::Create(options, absl::Seconds(30));

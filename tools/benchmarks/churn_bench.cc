@@ -71,14 +71,11 @@ int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   const std::string brokers = absl::GetFlag(FLAGS_kafka_brokers);
   const std::string run = retention::testing::UniqueName("cbench");
-  const std::string v1_topic = run + "-v1", health_topic = run + "-health", churn_topic = run + "-churn";
-  if (!retention::kafka::CreateTopics(brokers, {{v1_topic, 3, {}}, {health_topic, 3, {}}, {churn_topic, 3, {}}},
-                                      absl::Seconds(30))
-           .ok()) {
-    return 1;
-  }
+  const std::string v1_topic = run + "-v1", health_topic = run + "-health", churn_topic = run + "-churn",
+                    quarantine_topic = run + "-quarantine";
+  retention::testing::CreateTopics({v1_topic, health_topic, churn_topic, quarantine_topic}, 3, brokers);
   retention::kafka::ProducerOptions options;
-  options.kafka.brokers = brokers;
+  options.kafka = retention::testing::KafkaFor(brokers);
   auto producer = retention::kafka::KafkaProducer::Create(options, absl::Seconds(30));
   if (!producer.ok()) return 1;
 
@@ -100,7 +97,8 @@ int main(int argc, char** argv) {
   retention::testing::Process service(
       absl::GetFlag(FLAGS_binary),
       {"--kafka_brokers=" + brokers, "--redis_addr=" + absl::GetFlag(FLAGS_redis_addr), "--v1_topic=" + v1_topic,
-       "--health_topic=" + health_topic, "--churn_topic=" + churn_topic, "--group_id=" + run, "--instance_id=" + run,
+       "--health_topic=" + health_topic, "--churn_topic=" + churn_topic, "--quarantine_topic=" + quarantine_topic,
+       "--group_id=" + run, "--instance_id=" + run, "--state_prefix=" + run,
        "--model=" + absl::GetFlag(FLAGS_model), absl::StrCat("--grpc_port=", grpc_port),
        absl::StrCat("--metrics_port=", metrics_port), "--log_level=warn"},
       "/tmp/" + run + ".log");

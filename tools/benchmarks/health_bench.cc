@@ -70,12 +70,11 @@ int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   const std::string brokers = absl::GetFlag(FLAGS_kafka_brokers);
   const std::string run = retention::testing::UniqueName("hbench");
-  const std::string v1_topic = run + "-v1", health_topic = run + "-health";
-  if (!retention::kafka::CreateTopics(brokers, {{v1_topic, 3, {}}, {health_topic, 3, {}}}, absl::Seconds(30)).ok()) {
-    return 1;
-  }
+  const std::string v1_topic = run + "-v1", health_topic = run + "-health", overrides_topic = run + "-overrides",
+                    quarantine_topic = run + "-quarantine";
+  retention::testing::CreateTopics({v1_topic, health_topic, overrides_topic, quarantine_topic}, 3, brokers);
   retention::kafka::ProducerOptions options;
-  options.kafka.brokers = brokers;
+  options.kafka = retention::testing::KafkaFor(brokers);
   auto producer = retention::kafka::KafkaProducer::Create(options, absl::Seconds(30));
   if (!producer.ok()) return 1;
 
@@ -98,14 +97,15 @@ int main(int argc, char** argv) {
   retention::testing::Process service(
       absl::GetFlag(FLAGS_binary),
       {"--kafka_brokers=" + brokers, "--redis_addr=" + absl::GetFlag(FLAGS_redis_addr), "--v1_topic=" + v1_topic,
-       "--health_topic=" + health_topic, "--group_id=" + run, "--instance_id=" + run,
+       "--health_topic=" + health_topic, "--overrides_topic=" + overrides_topic,
+       "--quarantine_topic=" + quarantine_topic, "--group_id=" + run, "--instance_id=" + run, "--state_prefix=" + run,
        "--scorecard=" + absl::GetFlag(FLAGS_scorecard), absl::StrCat("--grpc_port=", retention::testing::FreePort()),
        absl::StrCat("--metrics_port=", metrics_port), "--log_level=warn"},
       "/tmp/" + run + ".log");
   const auto metric = [&](const char* name) {
     return retention::testing::MetricValue(retention::testing::HttpGet(metrics_port, "/metrics"), name);
   };
-  const auto backlog_seconds = retention::bench::SecondsToCount([&] { return metric("retention_health_events_applied_total"); }, total);
+  const auto backlog_seconds = retention::bench::SecondsToCount([&] { return metric("retention_health_inputs_applied_total"); }, total);
   if (!backlog_seconds.has_value()) {
     std::fprintf(stderr, "the service did not take the backlog in time:\n%s\n", service.Log().c_str());
     return 1;
@@ -131,7 +131,7 @@ int main(int argc, char** argv) {
         r.topic = v1_topic;
         return std::make_pair(e.event_id(), std::move(r));
       },
-      [&](int sent) { return metric("retention_health_events_applied_total") >= total + sent; });
+      [&](int sent) { return metric("retention_health_inputs_applied_total") >= total + sent; });
 
   // (3) State in Redis.
   auto hp = retention::config::ParseHostPort(absl::GetFlag(FLAGS_redis_addr), "--redis_addr");

@@ -20,7 +20,8 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "libs/kafka/admin.h"
-#include "libs/kafka/producer.h"
+#include "libs/kafka/kafka_producer.h"
+#include "tests/support/kafka_io.h"
 #include "retention/v1/interaction_event.pb.h"
 #include "tests/support/env.h"
 #include "tests/support/process.h"
@@ -124,15 +125,9 @@ int main(int argc, char** argv) {
   const int partitions = absl::GetFlag(FLAGS_partitions);
   const std::string run = retention::testing::UniqueName("bench");
   const std::string raw = run + "-raw", copy = run + "-copy", v1 = run + "-v1", dlq = run + "-dlq";
-  if (auto s = retention::kafka::CreateTopics(
-          brokers, {{raw, partitions, {}}, {copy, partitions, {}}, {v1, partitions, {}}, {dlq, partitions, {}}},
-          absl::Seconds(30));
-      !s.ok()) {
-    std::fprintf(stderr, "creating topics: %s\n", s.ToString().c_str());
-    return 1;
-  }
+  retention::testing::CreateTopics({raw, copy, v1, dlq}, partitions, brokers);
   retention::kafka::ProducerOptions options;
-  options.kafka.brokers = brokers;
+  options.kafka = retention::testing::KafkaFor(brokers);
   auto producer = retention::kafka::KafkaProducer::Create(options, absl::Seconds(30));
   if (!producer.ok()) return 1;
   auto records = MakeRecords(n, run);

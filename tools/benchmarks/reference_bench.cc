@@ -52,15 +52,12 @@ int main(int argc, char** argv) {
   const std::string brokers = absl::GetFlag(FLAGS_kafka_brokers);
   const std::string run = retention::testing::UniqueName("rbench");
   const std::string v1_topic = run + "-v1", health_topic = run + "-health", churn_topic = run + "-churn",
-                    advocacy_topic = run + "-advocacy";
-  if (!retention::kafka::CreateTopics(
-           brokers, {{v1_topic, 3, {}}, {health_topic, 3, {}}, {churn_topic, 3, {}}, {advocacy_topic, 3, {}}},
-           absl::Seconds(30))
-           .ok()) {
-    return 1;
-  }
+                    advocacy_topic = run + "-advocacy", requests_topic = run + "-requests",
+                    quarantine_topic = run + "-quarantine";
+  retention::testing::CreateTopics(
+      {v1_topic, health_topic, churn_topic, advocacy_topic, requests_topic, quarantine_topic}, 3, brokers);
   retention::kafka::ProducerOptions options;
-  options.kafka.brokers = brokers;
+  options.kafka = retention::testing::KafkaFor(brokers);
   auto producer = retention::kafka::KafkaProducer::Create(options, absl::Seconds(30));
   if (!producer.ok()) return 1;
 
@@ -125,7 +122,8 @@ int main(int argc, char** argv) {
       absl::GetFlag(FLAGS_binary),
       {"--kafka_brokers=" + brokers, "--redis_addr=" + absl::GetFlag(FLAGS_redis_addr), "--v1_topic=" + v1_topic,
        "--health_topic=" + health_topic, "--churn_topic=" + churn_topic, "--advocacy_topic=" + advocacy_topic,
-       "--group_id=" + run, "--instance_id=" + run, "--policy=" + absl::GetFlag(FLAGS_policy),
+       "--requests_topic=" + requests_topic, "--quarantine_topic=" + quarantine_topic,
+       "--group_id=" + run, "--instance_id=" + run, "--state_prefix=" + run, "--policy=" + absl::GetFlag(FLAGS_policy),
        absl::StrCat("--grpc_port=", grpc_port), absl::StrCat("--metrics_port=", metrics_port), "--log_level=warn"},
       "/tmp/" + run + ".log");
   const auto metric = [&](const char* name) {

@@ -9,7 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "libs/config/flags.h"
-#include "libs/kafka/producer.h"
+#include "libs/kafka/kafka_producer.h"
 #include "tools/generate/generator.h"
 
 ABSL_FLAG(uint64_t, seed, 1, "Seed: the same seed gives the same base, byte for byte");
@@ -104,8 +104,9 @@ int main(int argc, char** argv) {
   std::unique_ptr<retention::kafka::KafkaProducer> producer;
   if (!brokers.empty()) {
     retention::kafka::ProducerOptions options;
-    options.kafka.brokers = brokers;
-    options.kafka.client_id = "generate";
+    auto settings = retention::kafka::SettingsFromEnvironment(brokers, "generate");
+    if (!settings.ok()) retention::config::ExitOnConfigError(program, settings.status());
+    options.kafka = *settings;
     options.linger = absl::Milliseconds(20);
     auto created = retention::kafka::KafkaProducer::Create(options, absl::Seconds(30));
     if (!created.ok()) retention::config::ExitOnStartupError(program, created.status());

@@ -7,14 +7,22 @@
 #include <map>
 #include <set>
 
+#include "absl/strings/str_join.h"
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
-#include "libs/kafka/producer.h"
-#include "libs/kafka/topic_reader.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "libs/config/textproto.h"
+#include "libs/kafka/admin.h"
+#include "libs/kafka/kafka_producer.h"
+#include "libs/kafka/topic_reader.h"
+#include "libs/status/status_macros.h"
+#include "libs/stream/redis_state_store.h"
+#include "retention/v1/topics.pb.h"
 #include "retention/v1/advocacy.grpc.pb.h"
 #include "retention/v1/churn_risk.grpc.pb.h"
 #include "retention/v1/dead_letter.pb.h"
@@ -72,8 +80,7 @@ absl::Status Send(const Options& options, const std::string& file, std::ostream&
     records.push_back(std::move(record));
   }
   kafka::ProducerOptions producer_options;
-  producer_options.kafka.brokers = options.brokers;
-  producer_options.kafka.client_id = "retentionctl";
+  producer_options.kafka = options.kafka;
   auto producer = kafka::KafkaProducer::Create(producer_options, options.timeout);
   if (!producer.ok()) return producer.status();
   if (auto s = (*producer)->ProduceAndWait(records, options.timeout); !s.ok()) return s;
@@ -110,7 +117,7 @@ absl::StatusOr<std::unique_ptr<google::protobuf::Message>> MessageFor(const Opti
 absl::Status Tail(const Options& options, std::ostream& out) {
   auto message = MessageFor(options);
   if (!message.ok()) return message.status();
-  auto records = kafka::ReadTopicToEnd(options.brokers, options.topic, 0, options.timeout);
+  auto records = kafka::ReadTopicToEnd(options.kafka, options.topic, 0, options.timeout);
   if (!records.ok()) return records.status();
   for (const kafka::ConsumedRecord& r : *records) {
     // Raw records are shown as sent (JSON is printed as is); the rest decoded.
@@ -127,7 +134,7 @@ absl::Status Tail(const Options& options, std::ostream& out) {
 }
 
 absl::Status DeadLetters(const Options& options, std::ostream& out) {
-  auto records = kafka::ReadTopicToEnd(options.brokers, options.topic, 0, options.timeout);
+  auto records = kafka::ReadTopicToEnd(options.kafka, options.topic, 0, options.timeout);
   if (!records.ok()) return records.status();
   std::map<std::string, int> by_reason;
   if (!options.json) out << absl::StrFormat("%-24s %-18s %-34s %s\n", "REASON", "EVENT ID", "FROM", "DETAIL");
@@ -293,7 +300,7 @@ absl::Status Replay(const Options& options, const ReplaySelection& selection, st
   if (!selection.reason.empty() && !v1::RejectReason_Parse(selection.reason, &reason)) {
     return absl::InvalidArgumentError(absl::StrCat("--reason=", selection.reason, ": not a RejectReason"));
   }
-  auto records = kafka::ReadTopicToEnd(options.brokers, options.topic, 0, options.timeout);
+  auto records = kafka::ReadTopicToEnd(options.kafka, options.topic, 0, options.timeout);
   if (!records.ok()) return records.status();
   std::vector<kafka::OutgoingRecord> chosen;
   for (const kafka::ConsumedRecord& r : *records) {
@@ -317,8 +324,7 @@ absl::Status Replay(const Options& options, const ReplaySelection& selection, st
   if (chosen.empty()) return absl::NotFoundError(absl::StrCat("no dead letter on ", options.topic, " matches"));
   if (selection.dry_run) return absl::OkStatus();
   kafka::ProducerOptions producer_options;
-  producer_options.kafka.brokers = options.brokers;
-  producer_options.kafka.client_id = "retentionctl";
+  producer_options.kafka = options.kafka;
   auto producer = kafka::KafkaProducer::Create(producer_options, options.timeout);
   if (!producer.ok()) return producer.status();
   if (auto s = (*producer)->ProduceAndWait(chosen, options.timeout); !s.ok()) return s;
@@ -442,6 +448,107 @@ absl::Status Watch(const Options& options, const std::string& stream, std::ostre
     return finished(reader->Finish(), "WatchAdvocacy");
   }
   return absl::InvalidArgumentError(absl::StrCat("watch ", stream, ": expected health, risk or advocacy"));
+}
+
+namespace {
+
+// The configuration `apply` owns for a topic.
+std::map<std::string, std::string> ConfigsOf(const v1::TopicSpec& t) {
+  std::map<std::string, std::string> configs = {{"cleanup.policy", t.cleanup_policy()},
+                                                {"retention.ms", absl::StrCat(t.retention_ms())}};
+  if (t.max_message_bytes() > 0) configs["max.message.bytes"] = absl::StrCat(t.max_message_bytes());
+  return configs;
+}
+
+}  // namespace
+
+absl::Status ApplyTopics(const Options& options, const std::string& file, int partitions, bool dry_run,
+                         std::ostream& out) {
+  RETENTION_ASSIGN_OR_RETURN(const std::string text, config::ReadConfigFile(file));
+  v1::TopicSet set;
+  google::protobuf::TextFormat::ParseInfoTree tree;
+  RETENTION_RETURN_IF_ERROR(config::ParseTextProto(text, file, &set, &tree));
+  std::vector<std::string> names;
+  for (int i = 0; i < set.topics_size(); ++i) {
+    v1::TopicSpec& t = *set.mutable_topics(i);
+    const int line = config::LineOf(&tree, v1::TopicSet::descriptor()->FindFieldByName("topics"), i);
+    if (t.name().empty()) return absl::InvalidArgumentError(absl::StrCat(file, ":", line, ": a topic needs a name"));
+    if (t.cleanup_policy() != "delete" && t.cleanup_policy() != "compact") {
+      return absl::InvalidArgumentError(
+          absl::StrCat(file, ":", line, ": topic ", t.name(), ": cleanup_policy must be delete or compact"));
+    }
+    if (partitions > 0) t.set_partitions(partitions);
+    if (t.partitions() < 1) {
+      return absl::InvalidArgumentError(absl::StrCat(file, ":", line, ": topic ", t.name(), ": partitions must be >= 1"));
+    }
+    names.push_back(t.name());
+  }
+  RETENTION_ASSIGN_OR_RETURN(auto existing, kafka::DescribeTopics(options.kafka, names, true, options.timeout));
+  int created = 0, changed = 0, drifted = 0;
+  std::vector<kafka::TopicSpec> missing;
+  for (const v1::TopicSpec& t : set.topics()) {
+    const std::map<std::string, std::string> wanted = ConfigsOf(t);
+    auto it = existing.find(t.name());
+    if (it == existing.end()) {
+      missing.push_back({t.name(), t.partitions(), t.replication_factor() > 0 ? t.replication_factor() : -1, wanted});
+      out << "create  " << t.name() << " (" << t.partitions() << " partitions, " << t.cleanup_policy() << ")\n";
+      ++created;
+      continue;
+    }
+    if (it->second.partitions != t.partitions()) {
+      out << "DRIFT   " << t.name() << ": " << it->second.partitions << " partitions, the definition says "
+          << t.partitions() << " (not changed: repartitioning moves accounts; migrate by hand)\n";
+      ++drifted;
+    }
+    std::vector<std::string> differences;
+    for (const auto& [key, value] : wanted) {
+      auto current = it->second.configs.find(key);
+      if (current == it->second.configs.end() || current->second != value) {
+        differences.push_back(absl::StrCat(key, "=", current == it->second.configs.end() ? "?" : current->second, " -> ", value));
+      }
+    }
+    if (differences.empty()) {
+      out << "ok      " << t.name() << "\n";
+      continue;
+    }
+    out << "update  " << t.name() << ": " << absl::StrJoin(differences, ", ") << "\n";
+    ++changed;
+    if (!dry_run) RETENTION_RETURN_IF_ERROR(kafka::SetTopicConfigs(options.kafka, t.name(), wanted, options.timeout));
+  }
+  if (!dry_run && !missing.empty()) RETENTION_RETURN_IF_ERROR(kafka::CreateTopics(options.kafka, missing, options.timeout));
+  out << created << " created, " << changed << " updated, " << drifted << " with other partition counts"
+      << (dry_run ? " (dry run: nothing changed)" : "") << "\n";
+  if (drifted > 0) {
+    return absl::FailedPreconditionError(absl::StrCat(drifted, " topic(s) have another partition count than ", file));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Rebuild(const Options& options, const std::string& service, const std::string& state_prefix,
+                     std::ostream& out) {
+  static const std::map<std::string, std::string>* prefixes = new std::map<std::string, std::string>{
+      {"health-score", "health"}, {"churn-risk", "churn"}, {"reference-pipeline", "ref"}, {"ingest", "ingest"}};
+  auto prefix = prefixes->find(service);
+  if (prefix == prefixes->end()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown service '", service, "': expected health-score, churn-risk, reference-pipeline or ingest"));
+  }
+  redis::RedisClient redis(options.redis);
+  RETENTION_RETURN_IF_ERROR(redis.ConnectWithin(options.timeout));
+  if (service == "ingest") {
+    // The de-duplication memory is rebuilt from v1; what Redis still holds is right.
+    RETENTION_ASSIGN_OR_RETURN(auto replies, redis.Pipeline({{"HSET", "ingest:meta", "rebuild",
+                                                              absl::FormatTime(absl::RFC3339_sec, absl::Now(),
+                                                                               absl::UTCTimeZone())}}));
+    if (replies[0].is_error()) return absl::InternalError(replies[0].str);
+    out << "asked ingest to rebuild its de-duplication memory from retention.interactions.v1\n";
+    return absl::OkStatus();
+  }
+  RETENTION_ASSIGN_OR_RETURN(const int64_t deleted, stream::RequestRebuild(redis, state_prefix.empty() ? prefix->second
+                                                                                                   : state_prefix,
+                                                                           absl::Now()));
+  out << "deleted " << deleted << " keys of " << service << " and asked its replicas to rebuild from the topics\n";
+  return absl::OkStatus();
 }
 
 }  // namespace retention::ctl

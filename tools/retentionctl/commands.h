@@ -8,11 +8,14 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "libs/kafka/settings.h"
+#include "libs/redis/redis_client.h"
 
 namespace retention::ctl {
 
 struct Options {
-  std::string brokers;
+  kafka::KafkaSettings kafka;  // brokers and properties (--kafka_properties, RETENTION_KAFKA_*)
+  redis::RedisOptions redis;   // rebuild: the services' Redis
   std::string topic;
   bool json = false;             // JSON lines instead of a table
   std::string format = "json";   // send: json (as written) or protobuf (encoded)
@@ -75,5 +78,20 @@ absl::Status References(const Options& options, const std::string& account, cons
 
 // watch health|risk|advocacy: prints signals as the services publish them.
 absl::Status Watch(const Options& options, const std::string& stream, std::ostream& out);
+
+// topics apply FILE: creates the topics of a TopicSet (text format) that are missing
+// and sets their configuration; reports a topic whose partition count differs (it is
+// never changed: that would move accounts between partitions). Idempotent. With
+// `partitions` > 0, that count replaces the file's (a local stack).
+absl::Status ApplyTopics(const Options& options, const std::string& file, int partitions, bool dry_run,
+                         std::ostream& out);
+
+// rebuild SERVICE: asks a service's replicas to rebuild their state from the retained
+// topics (after Redis lost data or went back): deletes its key space and leaves the
+// request its replicas wait for. For ingest, the de-duplication memory is rebuilt from
+// retention.interactions.v1 and nothing is deleted.
+// `state_prefix` overrides the service's default key prefix (its --state_prefix).
+absl::Status Rebuild(const Options& options, const std::string& service, const std::string& state_prefix,
+                     std::ostream& out);
 
 }  // namespace retention::ctl

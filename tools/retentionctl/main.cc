@@ -10,9 +10,20 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "libs/config/flags.h"
 #include "tools/retentionctl/commands.h"
 
+extern char** environ;
+
 ABSL_FLAG(std::string, brokers, "", "Kafka bootstrap servers (default: $KAFKA_BROKERS, else 127.0.0.1:9092)");
+ABSL_FLAG(std::string, kafka_properties, "",
+          "File of librdkafka properties (e.g. for SASL_SSL); RETENTION_KAFKA_* variables set them too");
+ABSL_FLAG(std::string, redis_addr, "", "rebuild: the services' Redis, host:port (default: $REDIS_ADDR, else 127.0.0.1:6379)");
+ABSL_FLAG(std::string, redis_user, "", "rebuild: Redis ACL user");
+ABSL_FLAG(std::string, redis_password_file, "", "rebuild: file holding the Redis password");
+ABSL_FLAG(std::string, state_prefix, "", "rebuild: the service's Redis key prefix, if not its default (--state_prefix)");
+ABSL_FLAG(std::string, file, "deploy/topics/topics.textproto", "topics apply: the topic definitions (TopicSet)");
+ABSL_FLAG(int, partitions, 0, "topics apply: create every topic with this many partitions instead (a local stack)");
 ABSL_FLAG(std::string, topic, "", "Topic (default per command: send -> retention.interactions.raw, "
                                   "tail -> retention.interactions.v1, dlq and replay -> retention.interactions.dlq)");
 ABSL_FLAG(bool, json, false, "Print JSON lines instead of a table");
@@ -53,7 +64,9 @@ commands:
   references [ACCOUNT]
                      one account's advocacy profile, or the best reference candidates
   watch health|risk|advocacy
-                     print signals as they are published)";
+                     print signals as they are published
+  topics apply       create the suite's topics and set their configuration (idempotent)
+  rebuild SERVICE    rebuild a service's state from the topics after Redis lost data)";
 
 const std::map<std::string, std::string>& CommandHelp() {
   static const auto* help = new std::map<std::string, std::string>{
@@ -80,6 +93,16 @@ const std::map<std::string, std::string>& CommandHelp() {
                      "  each with the reasons of its rank."},
       {"watch", "retentionctl watch health|risk|advocacy [--min_tier=HIGH] [--watch_for=60s] [--json]\n"
                 "  Prints signals as the services publish them, until interrupted or --watch_for passes."},
+      {"topics", "retentionctl topics apply [--file=deploy/topics/topics.textproto] [--partitions=N] [--dry_run]\n"
+                 "  Creates the topics that are missing and sets each one's cleanup policy, retention and\n"
+                 "  largest message; a second run changes nothing. A topic with another partition count is\n"
+                 "  reported (exit 1) and left alone: repartitioning moves accounts between partitions."},
+      {"rebuild", "retentionctl rebuild SERVICE [--redis_addr=H:P] [--redis_user=U] [--redis_password_file=F]\n"
+                  "                    [--state_prefix=P]\n"
+                  "  After Redis lost data or went back (the service refuses to serve and says so): deletes\n"
+                  "  the service's keys and asks its replicas to rebuild every account from the retained\n"
+                  "  topics, without publishing signals again. SERVICE: health-score, churn-risk,\n"
+                  "  reference-pipeline, or ingest (its de-duplication memory, from retention.interactions.v1)."},
   };
   return *help;
 }
@@ -108,10 +131,40 @@ int main(int argc, char** argv) {
     return 2;
   }
   retention::ctl::Options options;
-  options.brokers = absl::GetFlag(FLAGS_brokers);
-  if (options.brokers.empty()) {
+  std::string brokers = absl::GetFlag(FLAGS_brokers);
+  if (brokers.empty()) {
     const char* env = std::getenv("KAFKA_BROKERS");
-    options.brokers = env != nullptr ? env : "127.0.0.1:9092";
+    brokers = env != nullptr ? env : "127.0.0.1:9092";
+  }
+  options.kafka.brokers = brokers;
+  options.kafka.client_id = "retentionctl";
+  if (auto properties = retention::kafka::LoadKafkaProperties(absl::GetFlag(FLAGS_kafka_properties), environ);
+      properties.ok()) {
+    options.kafka.properties = *std::move(properties);
+  } else {
+    std::cerr << "retentionctl: " << properties.status().message() << "\n";
+    return 2;
+  }
+  std::string redis_addr = absl::GetFlag(FLAGS_redis_addr);
+  if (redis_addr.empty()) {
+    const char* env = std::getenv("REDIS_ADDR");
+    redis_addr = env != nullptr ? env : "127.0.0.1:6379";
+  }
+  if (auto host_port = retention::config::ParseHostPort(redis_addr, "--redis_addr"); host_port.ok()) {
+    options.redis.host = host_port->host;
+    options.redis.port = host_port->port;
+  } else {
+    std::cerr << "retentionctl: " << host_port.status().message() << "\n";
+    return 2;
+  }
+  options.redis.user = absl::GetFlag(FLAGS_redis_user);
+  if (const std::string file = absl::GetFlag(FLAGS_redis_password_file); !file.empty()) {
+    auto password = retention::kafka::ResolveSecret(absl::StrCat("${file:", file, "}"));
+    if (!password.ok()) {
+      std::cerr << "retentionctl: --redis_password_file: " << password.status().message() << "\n";
+      return 2;
+    }
+    options.redis.password = *std::move(password);
   }
   options.topic = absl::GetFlag(FLAGS_topic);
   options.json = absl::GetFlag(FLAGS_json);
@@ -162,6 +215,19 @@ int main(int argc, char** argv) {
       return 2;
     }
     status = retention::ctl::Watch(options, args[2], std::cout);
+  } else if (command == "topics") {
+    if (args.size() != 3 || std::string(args[2]) != "apply") {
+      std::cerr << "retentionctl topics: expected apply\n" << CommandHelp().at("topics") << "\n";
+      return 2;
+    }
+    status = retention::ctl::ApplyTopics(options, absl::GetFlag(FLAGS_file), absl::GetFlag(FLAGS_partitions),
+                                         absl::GetFlag(FLAGS_dry_run), std::cout);
+  } else if (command == "rebuild") {
+    if (args.size() != 3) {
+      std::cerr << "retentionctl rebuild: expected SERVICE\n" << CommandHelp().at("rebuild") << "\n";
+      return 2;
+    }
+    status = retention::ctl::Rebuild(options, args[2], absl::GetFlag(FLAGS_state_prefix), std::cout);
   }
   if (!status.ok()) {
     std::cerr << "retentionctl " << command << ": " << status.message() << "\n";

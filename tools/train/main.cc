@@ -16,6 +16,7 @@
 #include "absl/time/clock.h"
 #include "google/protobuf/text_format.h"
 #include "libs/config/flags.h"
+#include "libs/activity/activity.h"
 #include "services/churn-risk/features.h"
 #include "services/churn-risk/model.h"
 #include "services/health-score/scorecard.h"
@@ -155,7 +156,8 @@ int main(int argc, char** argv) {
       ++unlabelled;
       continue;
     }
-    const retention::churn::FeatureValues values = retention::churn::ComputeFeatures(state);
+    const retention::churn::FeatureValues values =
+        retention::churn::ComputeFeatures(state, retention::activity::DayOf(replay->as_of));
     std::vector<std::optional<double>> row;
     std::vector<std::string> cells;
     for (v1::ChurnFeature f : columns) {

@@ -1,48 +1,43 @@
 #include "tools/train/replay.h"
 
+#include <set>
+
 #include "absl/strings/ascii.h"
-#include "absl/time/clock.h"
+#include "absl/strings/str_cat.h"
 #include "google/protobuf/util/json_util.h"
+#include "libs/proto/time_util.h"
+#include "libs/stream/local_runner.h"
 #include "retention/v1/interaction_event.pb.h"
 #include "services/churn-risk/engine.h"
-#include "services/churn-risk/memory_store.h"
 #include "services/health-score/engine.h"
-#include "services/health-score/memory_store.h"
 
 namespace retention::train {
 
 absl::StatusOr<ReplayResult> ReplayHistory(std::istream& jsonl, const v1::ScorecardSet& scorecards,
-                                           const v1::ChurnModel& model, int batch_size) {
-  health::InMemoryHealthStore health_store;
-  churn::InMemoryChurnStore churn_store;
-  health::EngineSettings health_settings;
-  health_settings.scorecards = scorecards;
-  churn::EngineSettings churn_settings;
-  churn_settings.model = model;
-  health::HealthEngine health_engine(health_settings, &health_store);
-  churn::ChurnEngine churn_engine(churn_settings, &churn_store);
+                                           const v1::ChurnModel& model, const ReplayOptions& options) {
+  const health::HealthEngine health_engine({scorecards, "v1", "overrides", "health"});
+  const churn::ChurnEngine churn_engine({model, "v1", "health", "churn"});
+  stream::LocalRunner<health::HealthEngine> health(&health_engine);
+  stream::LocalRunner<churn::ChurnEngine> churn(&churn_engine);
 
   ReplayResult result;
   int64_t v1_offset = 0;
   int64_t health_offset = 0;
+  std::set<std::string> seen;
+  absl::Time latest = absl::InfinitePast();
   std::vector<kafka::ConsumedRecord> batch;
-  const auto flush = [&]() -> absl::Status {
-    if (batch.empty()) return absl::OkStatus();
-    auto scored = health_engine.Process(batch, absl::Now());
-    if (!scored.ok()) return scored.status();
-    for (const kafka::OutgoingRecord& signal : scored->signals) {
-      batch.push_back({churn_settings.health_topic, 0, health_offset++, signal.key, signal.value, {}, 0});
+  const auto flush = [&] {
+    if (batch.empty()) return;
+    const stream::FoldResult scored = health.Feed(batch);
+    for (const kafka::OutgoingRecord& signal : scored.signals) {
+      batch.push_back({"health", 0, health_offset++, signal.key, signal.value, {}, 0});
     }
-    result.health_signals += static_cast<int64_t>(scored->signals.size());
-    if (auto s = health_store.Save(scored->states, scored->summaries); !s.ok()) return s;
-    auto risks = churn_engine.Process(batch, absl::Now());
-    if (!risks.ok()) return risks.status();
-    if (auto s = churn_store.Save(risks->states, risks->risks, risks->outcomes); !s.ok()) return s;
+    result.health_signals += static_cast<int64_t>(scored.signals.size());
+    churn.Feed(batch);
     batch.clear();
-    return absl::OkStatus();
   };
   std::string line;
-  while (std::getline(jsonl, line)) {
+  for (int number = 1; std::getline(jsonl, line); ++number) {
     const absl::string_view text = absl::StripAsciiWhitespace(line);
     if (text.empty() || text[0] == '#') continue;
     v1::InteractionEvent event;
@@ -51,14 +46,38 @@ absl::StatusOr<ReplayResult> ReplayHistory(std::istream& jsonl, const v1::Scorec
       ++result.unreadable_lines;
       continue;
     }
-    ++result.events;
-    batch.push_back({churn_settings.v1_topic, 0, v1_offset++, event.account_id(), event.SerializeAsString(), {}, 0});
-    if (static_cast<int>(batch.size()) >= batch_size) {
-      if (auto s = flush(); !s.ok()) return s;
+    if (!event.has_occurred_at()) {
+      return absl::InvalidArgumentError(absl::StrCat("line ", number, ": event ", event.event_id().substr(0, 64),
+                                                     " has no occurred_at: its place in time is unknown"));
     }
+    if (!event.event_id().empty() && !seen.insert(event.event_id()).second) {
+      ++result.repeated;  // ingest publishes an event id once
+      continue;
+    }
+    const absl::Time at = proto::FromTimestamp(event.occurred_at());
+    if (options.as_of.has_value() && at >= *options.as_of) {
+      ++result.after_as_of;
+      continue;
+    }
+    latest = std::max(latest, at);
+    ++result.events;
+    batch.push_back({"v1", 0, v1_offset++, event.account_id(), event.SerializeAsString(), {}, 0});
+    if (static_cast<int>(batch.size()) >= options.batch_size) flush();
   }
-  if (auto s = flush(); !s.ok()) return s;
-  result.states = std::move(churn_store.states);
+  flush();
+  result.as_of = options.as_of.value_or(latest);
+  if (result.as_of != absl::InfinitePast()) {
+    // Time passes to as_of: silence grows, windows slide, as they would live.
+    const stream::FoldResult ticked = health.AdvanceTo(result.as_of);
+    std::vector<kafka::ConsumedRecord> signals;
+    for (const kafka::OutgoingRecord& signal : ticked.signals) {
+      signals.push_back({"health", 0, health_offset++, signal.key, signal.value, {}, 0});
+    }
+    result.health_signals += static_cast<int64_t>(signals.size());
+    churn.Feed(signals);
+    churn.AdvanceTo(result.as_of);
+  }
+  for (const auto& [account, bytes] : churn.states()) result.states[account].ParseFromString(bytes);
   return result;
 }
 

@@ -21,7 +21,8 @@ namespace retention::kafka::internal {
 inline absl::Status Set(RdKafka::Conf& conf, const std::string& name, const std::string& value) {
   std::string error;
   if (conf.set(name, value, error) != RdKafka::Conf::CONF_OK) {
-    return absl::InvalidArgumentError(absl::StrCat("kafka property ", name, "=", value, ": ", error));
+    // The value is never part of the message: it may be a secret.
+    return absl::InvalidArgumentError(absl::StrCat("kafka property ", name, ": ", error));
   }
   return absl::OkStatus();
 }
@@ -70,6 +71,15 @@ inline absl::Status FromCode(RdKafka::ErrorCode code, const std::string& what) {
     case RdKafka::ERR__FENCED:
     case RdKafka::ERR_PRODUCER_FENCED:
       return absl::InternalError(text);
+    case RdKafka::ERR_ILLEGAL_GENERATION:
+    case RdKafka::ERR_UNKNOWN_MEMBER_ID:
+    case RdKafka::ERR_REBALANCE_IN_PROGRESS:
+    case RdKafka::ERR__ASSIGNMENT_LOST:
+    case RdKafka::ERR__STATE:
+      return absl::FailedPreconditionError(text);
+    case RdKafka::ERR_MSG_SIZE_TOO_LARGE:
+    case RdKafka::ERR_RECORD_LIST_TOO_LARGE:
+      return absl::InvalidArgumentError(text);
     default:
       return absl::UnknownError(text);
   }

@@ -1,0 +1,21 @@
+// ingest's own flags, read into its settings (the shared ones are libs/config's).
+#pragma once
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "services/ingest/pipeline.h"
+#include "services/ingest/settings.h"
+
+namespace retention::ingest {
+
+struct IngestFlags {
+  IngestSettings settings;
+  PipelineSettings pipeline;
+  std::string group_id;
+};
+
+// Reads and checks ingest's flags; errors name the flag.
+absl::StatusOr<IngestFlags> ReadIngestFlags();
+
+}  // namespace retention::ingest

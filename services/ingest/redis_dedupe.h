@@ -1,0 +1,35 @@
+// The de-duplication memory in Redis (see dedupe.h).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "libs/redis/redis_client.h"
+#include "services/ingest/dedupe.h"
+
+namespace retention::ingest {
+
+// Redis: one key per event id ("ingest:seen:{ID}"), `SET key token NX GET EX ttl`, all
+// claims of a batch in one pipelined round trip with the marker check.
+class RedisDedupeStore : public DedupeStore {
+ public:
+  RedisDedupeStore(redis::RedisClient* redis, absl::Duration window, absl::Duration pending_ttl)
+      : redis_(redis), window_(window), pending_ttl_(pending_ttl) {}
+
+  absl::StatusOr<std::vector<ClaimResult>> Claim(const std::vector<DedupeClaim>& claims) override;
+  absl::Status Confirm(const std::vector<DedupeClaim>& claims) override;
+  absl::Status Release(const std::vector<DedupeClaim>& claims) override;
+  absl::StatusOr<bool> Intact() override;
+  absl::Status MarkIntact(absl::Time now) override;
+  absl::StatusOr<bool> RebuildRequested() override;
+  absl::Status Restore(const std::vector<DedupeClaim>& claims) override;
+
+  static std::string Key(const std::string& event_id);
+
+ private:
+  redis::RedisClient* redis_;
+  absl::Duration window_;
+  absl::Duration pending_ttl_;
+};
+
+}  // namespace retention::ingest
