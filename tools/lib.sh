@@ -8,6 +8,12 @@ KAFKA_JARS="$CACHE_DIR/kafka-$KAFKA_VERSION/jars"
 # one virtualenv per set of requirements, so checkouts of different commits can share
 # the cache without reinstalling each other's.
 VENV="$CACHE_DIR/venv-$(sha256sum "$ROOT/tools/python/requirements.txt" | cut -c1-12)"
+# Pinned tools built or installed by tools/install for tools/check-deploy.
+TOOLS_BIN="$CACHE_DIR/tools/bin"
+ASYNCAPI_DIR="$CACHE_DIR/node/asyncapi"
+# Go: the machine's (1.25 or later), with its module and build caches kept here.
+GO="$(command -v go || echo /usr/local/go/bin/go)"
+go_env() { GOMODCACHE="$CACHE_DIR/go/mod" GOCACHE="$CACHE_DIR/go/cache" GOFLAGS=-buildvcs=false GOTOOLCHAIN=local "$@"; }
 # Servers' data, logs and pids for this checkout.
 RUN_DIR="${RETENTION_RUN_DIR:-$ROOT/.cache/run}"
 STACK_ENV="$RUN_DIR/stack.env"
