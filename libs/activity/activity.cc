@@ -1,6 +1,7 @@
 #include "libs/activity/activity.h"
 
 #include <algorithm>
+#include <limits>
 #include <set>
 
 namespace retention::activity {
@@ -326,15 +327,22 @@ MeasureValues ComputeMeasures(const Activity& a, int32_t today) {
     }
   }
   const auto count = [&](int32_t days, auto field) { return SumFacts(a, today - days + 1, today, field); };
-  m[v1::TICKETS_30D] = count(30, [](const DayFacts& f) { return f.tickets_opened(); });
-  m[v1::TICKET_CHANGE_30D] =
-      m[v1::TICKETS_30D] - SumFacts(a, today - 59, today - 30, [](const DayFacts& f) { return f.tickets_opened(); });
-  m[v1::ESCALATIONS_90D] = count(90, [](const DayFacts& f) { return f.escalations(); });
+  // No tickets says the product works only while the account is there to use it: for
+  // an account silent through the whole window, no tickets is no data.
+  const int32_t last_seen = a.last_event_at() > 0 ? DayOfSeconds(a.last_event_at()) : std::numeric_limits<int32_t>::min() / 2;
+  const auto present = [&](int32_t days) { return last_seen > today - days; };
+  const double tickets30 = count(30, [](const DayFacts& f) { return f.tickets_opened(); });
+  const double tickets_before = SumFacts(a, today - 59, today - 30, [](const DayFacts& f) { return f.tickets_opened(); });
+  if (present(30) || tickets30 > 0) m[v1::TICKETS_30D] = tickets30;
+  if (present(60) || tickets30 + tickets_before > 0) m[v1::TICKET_CHANGE_30D] = tickets30 - tickets_before;
+  const double escalations = count(90, [](const DayFacts& f) { return f.escalations(); });
+  if (present(90) || escalations > 0) m[v1::ESCALATIONS_90D] = escalations;
   const double resolved = count(90, [](const DayFacts& f) { return f.tickets_resolved(); });
   if (resolved > 0) {
     m[v1::HOURS_TO_RESOLVE_90D] = count(90, [](const DayFacts& f) { return f.hours_to_resolve_sum(); }) / resolved;
   }
-  if (a.has_nps()) m[v1::NPS_LATEST] = a.nps();
+  // An answer goes stale: what a customer said a year ago is not what it thinks now.
+  if (a.has_nps() && DayOfSeconds(a.nps_at()) > today - kNpsFreshDays) m[v1::NPS_LATEST] = a.nps();
   const double csat_n = count(90, [](const DayFacts& f) { return f.csat_count(); });
   if (csat_n > 0) m[v1::CSAT_AVERAGE_90D] = count(90, [](const DayFacts& f) { return f.csat_sum(); }) / csat_n;
   if (a.last_qbr_day() > 0) m[v1::DAYS_SINCE_QBR] = today - a.last_qbr_day();

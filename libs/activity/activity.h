@@ -21,6 +21,8 @@ inline constexpr int kDaysKept = 91;
 inline constexpr int kAdvocacyDaysKept = 180;
 inline constexpr int kMaxFeatures = 64;
 inline constexpr int kMaxStakeholders = 50;
+// How long an NPS answer counts.
+inline constexpr int kNpsFreshDays = 180;
 
 // Days since the Unix epoch (UTC) of `t`.
 int32_t DayOf(absl::Time t);

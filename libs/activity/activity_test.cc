@@ -72,6 +72,32 @@ TEST(Activity, WindowsAreKeptRelativeToTheClockNotTheLatestEvent) {
   ASSERT_EQ(a.features_size(), 1);
 }
 
+TEST(Activity, NoTicketsCountOnlyWhileTheAccountIsThereAndAnswersGoStale) {
+  Activity a;
+  for (int d = 0; d < 30; ++d) Apply(Usage(d, 40, {"reports"}), Day(d), &a);
+  v1::InteractionEvent nps;
+  nps.set_account_id("a");
+  nps.mutable_occurred_at()->set_seconds(absl::ToUnixSeconds(Day(29)));
+  nps.mutable_survey_response()->set_nps(9);
+  Apply(nps, Day(29), &a);
+  const int32_t last = DayOf(Day(29));
+  // Active: no tickets and no escalations are good news.
+  MeasureValues active = ComputeMeasures(a, last);
+  EXPECT_EQ(active.at(v1::TICKETS_30D), 0);
+  EXPECT_EQ(active.at(v1::ESCALATIONS_90D), 0);
+  EXPECT_EQ(active.at(v1::NPS_LATEST), 9);
+  // 45 days of silence: the last 30 days say nothing about support; the last 90 still do.
+  MeasureValues quiet = ComputeMeasures(a, last + 45);
+  EXPECT_EQ(quiet.count(v1::TICKETS_30D), 0u);
+  EXPECT_EQ(quiet.at(v1::ESCALATIONS_90D), 0);
+  // Gone for 90 days: neither does; half a year on, the answer to the survey is stale.
+  MeasureValues gone = ComputeMeasures(a, last + 90);
+  EXPECT_EQ(gone.count(v1::ESCALATIONS_90D), 0u);
+  EXPECT_EQ(gone.count(v1::NPS_LATEST), 1u);
+  EXPECT_EQ(ComputeMeasures(a, last + kNpsFreshDays).count(v1::NPS_LATEST), 0u);
+  EXPECT_EQ(DaysSilent(a, last + 90), 90);
+}
+
 TEST(Activity, StakeholdersAndFeaturesAreCapped) {
   Activity a;
   int dropped = 0;

@@ -33,7 +33,8 @@ ABSL_FLAG(absl::Duration, startup_timeout, absl::Seconds(15),
 ABSL_FLAG(std::string, clock_start, "",
           "Tests and demos only: run the service's clock from this RFC 3339 time instead of the wall clock");
 ABSL_FLAG(double, clock_rate, 1,
-          "Tests and demos only: with --clock_start, how many times faster than real time the clock runs");
+          "Tests and demos only: with --clock_start, how many times faster than real time the clock runs "
+          "(0: it stays at --clock_start)");
 
 namespace retention::config {
 namespace {
@@ -102,8 +103,8 @@ absl::StatusOr<CommonSettings> ReadCommonFlags(absl::string_view service) {
     settings.clock_start = t;
   }
   settings.clock_rate = absl::GetFlag(FLAGS_clock_rate);
-  if (settings.clock_rate <= 0 || settings.clock_rate > 1e7) {
-    return absl::InvalidArgumentError(absl::StrCat("--clock_rate=", settings.clock_rate, ": expected (0, 10000000]"));
+  if (!(settings.clock_rate >= 0 && settings.clock_rate <= 1e7)) {
+    return absl::InvalidArgumentError(absl::StrCat("--clock_rate=", settings.clock_rate, ": expected 0-10000000"));
   }
   logging::Level level;
   const std::string level_text = absl::GetFlag(FLAGS_log_level);

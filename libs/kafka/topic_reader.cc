@@ -3,6 +3,7 @@
 #include <librdkafka/rdkafkacpp.h>
 
 #include <memory>
+#include <optional>
 #include <random>
 #include <set>
 
@@ -13,112 +14,126 @@
 #include "libs/status/status_macros.h"
 
 namespace retention::kafka {
+namespace {
+
+// A consumer assigned by hand to every partition of one topic (no group membership:
+// the group id is only required by the client), reading with read_committed.
+class PartitionReader {
+ public:
+  ~PartitionReader() {
+    RdKafka::TopicPartition::destroy(partitions_);
+    if (consumer_) consumer_->close();
+  }
+
+  // Positions every partition at `since` (by record timestamps; the end where nothing
+  // is that recent), or at the beginning when `since` is InfinitePast.
+  static absl::StatusOr<std::unique_ptr<PartitionReader>> Open(const KafkaSettings& kafka, const std::string& topic,
+                                                               absl::Time since) {
+    RETENTION_ASSIGN_OR_RETURN(auto conf,
+                               internal::MakeConf(kafka, {{"group.id", absl::StrCat("retention-reader-", std::random_device{}())},
+                                                          {"isolation.level", "read_committed"},
+                                                          {"enable.auto.commit", "false"},
+                                                          {"enable.partition.eof", "true"},
+                                                          {"log_level", "3"}}));
+    std::unique_ptr<PartitionReader> self(new PartitionReader());
+    std::string error;
+    self->consumer_.reset(RdKafka::KafkaConsumer::create(conf.get(), error));
+    if (!self->consumer_) return absl::InternalError(error);
+    std::unique_ptr<RdKafka::Topic> handle(RdKafka::Topic::create(self->consumer_.get(), topic, nullptr, error));
+    RdKafka::Metadata* raw_metadata = nullptr;
+    const RdKafka::ErrorCode code = self->consumer_->metadata(false, handle.get(), &raw_metadata, 10000);
+    std::unique_ptr<RdKafka::Metadata> metadata(raw_metadata);
+    if (code != RdKafka::ERR_NO_ERROR) {
+      return absl::UnavailableError(absl::StrCat("Kafka brokers ", kafka.brokers, ": ", RdKafka::err2str(code)));
+    }
+    if (metadata->topics()->empty() || metadata->topics()->at(0)->err() != RdKafka::ERR_NO_ERROR) {
+      return absl::NotFoundError(absl::StrCat("topic ", topic, " not found on ", kafka.brokers));
+    }
+    const bool from_start = since == absl::InfinitePast();
+    for (const auto* p : *metadata->topics()->at(0)->partitions()) {
+      self->partitions_.push_back(RdKafka::TopicPartition::create(
+          topic, p->id(), from_start ? RdKafka::Topic::OFFSET_BEGINNING : absl::ToUnixMillis(since)));
+    }
+    if (!from_start) {
+      RETENTION_RETURN_IF_ERROR(
+          internal::FromCode(self->consumer_->offsetsForTimes(self->partitions_, 10000), "offsets for times"));
+      for (RdKafka::TopicPartition* tp : self->partitions_) {
+        if (tp->offset() < 0) tp->set_offset(RdKafka::Topic::OFFSET_END);  // nothing that recent
+      }
+    }
+    RETENTION_RETURN_IF_ERROR(internal::FromCode(self->consumer_->assign(self->partitions_), absl::StrCat("assign ", topic)));
+    return self;
+  }
+
+  // The next record, or nullopt after `wait` without one; notes partitions read to their end.
+  std::optional<ConsumedRecord> Next(absl::Duration wait) {
+    std::unique_ptr<RdKafka::Message> msg(consumer_->consume(static_cast<int>(absl::ToInt64Milliseconds(wait))));
+    if (msg->err() == RdKafka::ERR__PARTITION_EOF) {
+      at_end_.insert(msg->partition());
+      return std::nullopt;
+    }
+    if (msg->err() != RdKafka::ERR_NO_ERROR) return std::nullopt;
+    at_end_.erase(msg->partition());
+    return internal::ToRecord(*msg);
+  }
+
+  bool AtEnd() const { return at_end_.size() == partitions_.size(); }
+
+ private:
+  PartitionReader() = default;
+
+  std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
+  std::vector<RdKafka::TopicPartition*> partitions_;
+  std::set<int32_t> at_end_;
+};
+
+}  // namespace
 
 absl::StatusOr<std::vector<ConsumedRecord>> ReadTopicToEnd(const KafkaSettings& kafka, const std::string& topic,
                                                            size_t min_records, absl::Duration timeout) {
-  // Partitions are assigned by hand; the group id is only required by the client.
-  RETENTION_ASSIGN_OR_RETURN(auto conf, internal::MakeConf(kafka, {{"group.id", absl::StrCat("retention-reader-", std::random_device{}())},
-                                                                   {"isolation.level", "read_committed"},
-                                                                   {"enable.auto.commit", "false"},
-                                                                   {"enable.partition.eof", "true"},
-                                                                   {"log_level", "3"}}));
-  std::string error;
-  std::unique_ptr<RdKafka::KafkaConsumer> consumer(RdKafka::KafkaConsumer::create(conf.get(), error));
-  if (!consumer) return absl::InternalError(error);
-
-  std::unique_ptr<RdKafka::Topic> handle(RdKafka::Topic::create(consumer.get(), topic, nullptr, error));
-  RdKafka::Metadata* raw_metadata = nullptr;
-  const RdKafka::ErrorCode code = consumer->metadata(false, handle.get(), &raw_metadata, 10000);
-  std::unique_ptr<RdKafka::Metadata> metadata(raw_metadata);
-  if (code != RdKafka::ERR_NO_ERROR) {
-    return absl::UnavailableError(absl::StrCat("Kafka brokers ", kafka.brokers, ": ", RdKafka::err2str(code)));
-  }
-  if (metadata->topics()->empty() || metadata->topics()->at(0)->err() != RdKafka::ERR_NO_ERROR) {
-    return absl::NotFoundError(absl::StrCat("topic ", topic, " not found on ", kafka.brokers));
-  }
-  std::vector<RdKafka::TopicPartition*> partitions;
-  for (const auto* p : *metadata->topics()->at(0)->partitions()) {
-    partitions.push_back(RdKafka::TopicPartition::create(topic, p->id(), RdKafka::Topic::OFFSET_BEGINNING));
-  }
-  absl::Status assigned = internal::FromCode(consumer->assign(partitions), absl::StrCat("assign ", topic));
+  RETENTION_ASSIGN_OR_RETURN(auto reader, PartitionReader::Open(kafka, topic, absl::InfinitePast()));
   std::vector<ConsumedRecord> out;
-  std::set<int32_t> at_end;
   const absl::Time deadline = absl::Now() + timeout;
-  while (assigned.ok() && absl::Now() < deadline && !(at_end.size() == partitions.size() && out.size() >= min_records)) {
-    std::unique_ptr<RdKafka::Message> msg(consumer->consume(200));
-    if (msg->err() == RdKafka::ERR__PARTITION_EOF) {
-      at_end.insert(msg->partition());
-      continue;
-    }
-    if (msg->err() != RdKafka::ERR_NO_ERROR) continue;
-    at_end.erase(msg->partition());
-    out.push_back(internal::ToRecord(*msg));
+  while (absl::Now() < deadline && !(reader->AtEnd() && out.size() >= min_records)) {
+    if (auto record = reader->Next(absl::Milliseconds(200))) out.push_back(*std::move(record));
   }
-  RdKafka::TopicPartition::destroy(partitions);
-  consumer->close();
-  if (!assigned.ok()) return assigned;
   return out;
 }
 
 absl::Status ReadTopicSince(const KafkaSettings& kafka, const std::string& topic, absl::Time since,
                             const std::function<absl::Status(const std::vector<ConsumedRecord>&)>& handle,
                             absl::Duration timeout) {
-  RETENTION_ASSIGN_OR_RETURN(auto conf, internal::MakeConf(kafka, {{"group.id", absl::StrCat("retention-reader-", std::random_device{}())},
-                                                                   {"isolation.level", "read_committed"},
-                                                                   {"enable.auto.commit", "false"},
-                                                                   {"enable.partition.eof", "true"}}));
-  std::string error;
-  std::unique_ptr<RdKafka::KafkaConsumer> consumer(RdKafka::KafkaConsumer::create(conf.get(), error));
-  if (!consumer) return absl::InternalError(error);
-  std::unique_ptr<RdKafka::Topic> handle_topic(RdKafka::Topic::create(consumer.get(), topic, nullptr, error));
-  RdKafka::Metadata* raw_metadata = nullptr;
-  const RdKafka::ErrorCode code = consumer->metadata(false, handle_topic.get(), &raw_metadata, 10000);
-  std::unique_ptr<RdKafka::Metadata> metadata(raw_metadata);
-  if (code != RdKafka::ERR_NO_ERROR || metadata->topics()->empty() ||
-      metadata->topics()->at(0)->err() != RdKafka::ERR_NO_ERROR) {
-    return absl::UnavailableError(absl::StrCat("topic ", topic, " on ", kafka.brokers, ": ", RdKafka::err2str(code)));
-  }
-  std::vector<RdKafka::TopicPartition*> partitions;
-  for (const auto* p : *metadata->topics()->at(0)->partitions()) {
-    partitions.push_back(RdKafka::TopicPartition::create(topic, p->id(), absl::ToUnixMillis(since)));
-  }
-  const auto destroy = [&] { RdKafka::TopicPartition::destroy(partitions); };
-  if (auto s = internal::FromCode(consumer->offsetsForTimes(partitions, 10000), "offsets for times"); !s.ok()) {
-    destroy();
-    return s;
-  }
-  for (RdKafka::TopicPartition* tp : partitions) {
-    if (tp->offset() < 0) tp->set_offset(RdKafka::Topic::OFFSET_END);  // nothing that recent
-  }
-  if (auto s = internal::FromCode(consumer->assign(partitions), absl::StrCat("assign ", topic)); !s.ok()) {
-    destroy();
-    return s;
-  }
-  std::set<int32_t> at_end;
+  RETENTION_ASSIGN_OR_RETURN(auto reader, PartitionReader::Open(kafka, topic, since));
   const absl::Time deadline = absl::Now() + timeout;
-  absl::Status status;
   std::vector<ConsumedRecord> batch;
-  while (status.ok() && at_end.size() < partitions.size()) {
+  while (!reader->AtEnd()) {
     if (absl::Now() > deadline) {
-      status = absl::DeadlineExceededError(absl::StrCat("reading ", topic, " did not finish in time"));
-      break;
+      return absl::DeadlineExceededError(absl::StrCat("reading ", topic, " did not finish in time"));
     }
-    std::unique_ptr<RdKafka::Message> msg(consumer->consume(200));
-    if (msg->err() == RdKafka::ERR__PARTITION_EOF) {
-      at_end.insert(msg->partition());
-    } else if (msg->err() == RdKafka::ERR_NO_ERROR) {
-      at_end.erase(msg->partition());
-      batch.push_back(internal::ToRecord(*msg));
-    }
-    if (batch.size() >= 5000 || (!batch.empty() && msg->err() != RdKafka::ERR_NO_ERROR)) {
-      status = handle(batch);
+    std::optional<ConsumedRecord> record = reader->Next(absl::Milliseconds(200));
+    if (record.has_value()) batch.push_back(*std::move(record));
+    if (batch.size() >= 5000 || (!batch.empty() && !record.has_value())) {
+      RETENTION_RETURN_IF_ERROR(handle(batch));
       batch.clear();
     }
   }
-  if (status.ok() && !batch.empty()) status = handle(batch);
-  destroy();
-  consumer->close();
-  return status;
+  if (!batch.empty()) return handle(batch);
+  return absl::OkStatus();
+}
+
+absl::Status FollowTopic(const KafkaSettings& kafka, const std::string& topic,
+                         const std::function<bool(const std::vector<ConsumedRecord>&)>& handle) {
+  RETENTION_ASSIGN_OR_RETURN(auto reader, PartitionReader::Open(kafka, topic, absl::InfinitePast()));
+  std::vector<ConsumedRecord> batch;
+  while (true) {
+    std::optional<ConsumedRecord> record = reader->Next(absl::Milliseconds(100));
+    if (record.has_value()) {
+      batch.push_back(*std::move(record));
+      if (batch.size() < 1000) continue;
+    }
+    if (!handle(batch)) return absl::OkStatus();
+    batch.clear();
+  }
 }
 
 }  // namespace retention::kafka

@@ -25,4 +25,9 @@ absl::Status ReadTopicSince(const KafkaSettings& kafka, const std::string& topic
                             const std::function<absl::Status(const std::vector<ConsumedRecord>&)>& handle,
                             absl::Duration timeout);
 
+// Reads `topic` from its beginning and keeps following it: `handle` gets each batch
+// read (an empty one at least every 100 ms while nothing comes) until it returns false.
+absl::Status FollowTopic(const KafkaSettings& kafka, const std::string& topic,
+                         const std::function<bool(const std::vector<ConsumedRecord>&)>& handle);
+
 }  // namespace retention::kafka

@@ -43,7 +43,7 @@ class ManualClock final : public Clock {
 };
 
 // Starts at `start` and runs `rate` times faster than the wall clock: a day of
-// silence passes in 1/rate days. For end-to-end tests and demos of time-driven signals
+// silence passes in 1/rate days (rate 0: time stands still at `start`). For end-to-end tests and demos of time-driven signals
 // (--clock_start, --clock_rate); never for production.
 class ScaledClock final : public Clock {
  public:

@@ -33,6 +33,8 @@ LoopMetrics::LoopMetrics(prometheus::Registry& registry, const std::string& pref
       signals_published(metrics::AddCounter(registry, prefix + "_signals_published_total", "Signals published")),
       due_accounts(metrics::AddCounter(registry, prefix + "_due_accounts_total",
                                        "Accounts the due index gave to ticks")),
+      due_now(metrics::AddGauge(registry, prefix + "_due_now",
+                                "Accounts found due at the latest turn (0: re-evaluations are up to date)")),
       accounts_touched(metrics::AddCounter(registry, prefix + "_accounts_touched_total",
                                            "Accounts loaded and folded, by records or ticks")),
       consumer_lag(metrics::AddGauge(registry, prefix + "_consumer_lag", "Records of the inputs not yet read")),
@@ -420,6 +422,7 @@ void StatefulLoop::Complete(std::map<int32_t, PartitionPlan> plans, const std::v
     }
     due_count += static_cast<int64_t>(plan.due.size());
   }
+  metrics_->due_now.Set(static_cast<double>(due_count));
   if (idle) {
     // Nothing due and no marker passed: only the clocks move (in memory; written with
     // the next write).

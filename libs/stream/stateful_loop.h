@@ -73,6 +73,7 @@ struct LoopMetrics {
   prometheus::Counter& ticks;
   prometheus::Counter& signals_published;
   prometheus::Counter& due_accounts;
+  prometheus::Gauge& due_now;
   prometheus::Counter& accounts_touched;
   prometheus::Gauge& consumer_lag;
   prometheus::Gauge& state_lost;

@@ -133,7 +133,7 @@ void ChurnEngine::Tick(absl::Time due, ChurnState& s, stream::Emitted& out) cons
   const int32_t today = activity::DayOf(due);
   std::string reason = "re-assessed as time passed";
   if (auto silent = activity::DaysSilent(s.activity(), today); silent && *silent >= kQuietDays) {
-    reason = absl::StrCat("no product activity for ", *silent, " days");
+    reason = absl::StrCat("no activity for ", *silent, " days");
   } else if (s.activity().renewal_at() > 0) {
     const int32_t days = activity::DayOfSeconds(s.activity().renewal_at()) - today;
     if (days >= 0 && days <= 90) reason = absl::StrCat("renewal in ", days, " days");

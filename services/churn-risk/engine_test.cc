@@ -146,7 +146,7 @@ TEST(ChurnEngine, SilenceRaisesRiskWithNoEventAndSaysWhy) {
   EXPECT_TRUE(days_silent) << quiet.DebugString();
   ASSERT_FALSE(signals.empty());
   EXPECT_TRUE(signals.back().trigger_event_id().empty());
-  EXPECT_NE(signals.back().trigger_reason().find("no product activity for"), std::string::npos);
+  EXPECT_NE(signals.back().trigger_reason().find("no activity for"), std::string::npos);
 }
 
 }  // namespace

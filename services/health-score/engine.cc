@@ -55,6 +55,25 @@ DailyScores Snapshots(const HealthState& s) {
   return daily;
 }
 
+// The silence rule that applies after `days` of silence, if any.
+const v1::SilenceRule* SilenceRuleFor(const v1::ScorecardSet& set, std::optional<int32_t> days) {
+  if (!days.has_value()) return nullptr;
+  const v1::SilenceRule* found = nullptr;
+  for (const v1::SilenceRule& r : set.silence_rules()) {
+    if (*days >= r.after_days()) found = &r;
+  }
+  return found;
+}
+
+// Lowers the score to just below the band above the rule's, and says why.
+void ApplySilenceRule(const v1::ScorecardSet& set, const v1::SilenceRule& rule, int32_t days, v1::AccountHealth* h) {
+  const double below = rule.at_most() == v1::RED ? set.yellow_from() : set.green_from();
+  const double ceiling = std::max(0.0, below - 1);
+  if (h->score() <= ceiling) return;
+  h->set_score(ceiling);
+  h->set_capped_by(absl::StrCat("at most ", v1::HealthBand_Name(rule.at_most()), ": no activity for ", days, " days"));
+}
+
 bool OverrideActive(const HealthState& s, absl::Time at) {
   return s.has_override() && at < proto::FromTimestamp(s.override().expires_at());
 }
@@ -84,10 +103,13 @@ v1::AccountHealth Evaluate(const v1::ScorecardSet& scorecards, const HealthState
     if (c.has_data()) adoption = c.score();
     if (quiet.has_value() && *quiet >= kQuietDays) c.set_note(absl::StrCat("no product activity for ", *quiet, " days"));
   }
+  const std::optional<int32_t> silent = activity::DaysSilent(a, today);
+  if (silent.has_value()) h.set_days_silent(*silent);
+  if (const v1::SilenceRule* rule = SilenceRuleFor(scorecards, silent)) ApplySilenceRule(scorecards, *rule, *silent, &h);
   if (OverrideActive(state, now)) ApplyOverride(state.override(), now, &h);
   h.set_band(BandFor(scorecards, h.score()));
   LoyaltyInputs loyalty;
-  if (a.has_nps()) loyalty.nps = a.nps();
+  if (auto it = measures.find(v1::NPS_LATEST); it != measures.end()) loyalty.nps = static_cast<int>(it->second);
   if (auto it = measures.find(v1::CSAT_AVERAGE_90D); it != measures.end()) loyalty.csat = it->second;
   loyalty.adoption = adoption;
   loyalty.advocacy_actions = activity::AdvocacyActions(a, today);
@@ -186,8 +208,8 @@ void HealthEngine::Tick(absl::Time due, HealthState& s, stream::Emitted& out) co
   std::string reason = "re-evaluated as time passed";
   if (OverrideActive(s, before) && !OverrideActive(s, due)) {
     reason = "override expired";
-  } else if (auto quiet = activity::DaysSinceUsage(s.activity(), activity::DayOf(due)); quiet && *quiet >= kQuietDays) {
-    reason = absl::StrCat("no product activity for ", *quiet, " days");
+  } else if (auto silent = activity::DaysSilent(s.activity(), activity::DayOf(due)); silent && *silent >= kQuietDays) {
+    reason = absl::StrCat("no activity for ", *silent, " days");
   }
   Reevaluate(s, due, absl::StrCat("time:", absl::ToUnixMillis(due)), "", reason, due, absl::InfinitePast(), out);
 }

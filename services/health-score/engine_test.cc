@@ -129,25 +129,42 @@ TEST_F(HealthEngineTest, AScriptedDeclineMovesScoreAndBandAndIsExplained) {
 TEST_F(HealthEngineTest, SilenceLowersHealthWithNoEventAndSaysWhy) {
   Runner runner(&engine_);
   History h("quiet");
-  Healthy(h);
+  Healthy(h);  // its last usage is on day 59
   runner.Feed(h.Records());
   const v1::AccountHealth active = Now(runner, "quiet", Day(59));
   ASSERT_EQ(active.band(), v1::GREEN);
+  EXPECT_EQ(active.days_silent(), 0);
   // Two months pass with no event for the account: daily ticks re-evaluate it.
   const auto signals = Signals(runner.AdvanceTo(Day(120)));
   ASSERT_FALSE(signals.empty());
+  const v1::AccountHealth month = Now(runner, "quiet", Day(89));
+  EXPECT_EQ(month.band(), v1::YELLOW) << month.DebugString();
   const v1::AccountHealth quiet = Now(runner, "quiet", Day(120));
-  EXPECT_NE(quiet.band(), v1::GREEN) << quiet.DebugString();
+  EXPECT_EQ(quiet.band(), v1::RED) << quiet.DebugString();
+  EXPECT_EQ(quiet.days_silent(), 61);
+  EXPECT_EQ(quiet.capped_by(), "at most RED: no activity for 61 days");
   EXPECT_LE(quiet.score(), active.score() - 15);
   for (const auto& c : quiet.components()) {
     if (c.component() == v1::PRODUCT_ADOPTION) {
       EXPECT_EQ(c.note(), "no product activity for 61 days") << c.DebugString();
     }
+    // No tickets while nobody uses the product says nothing: the account was last seen
+    // 61 days ago, so ticket counts of the last 30 (and 30 before) have no data.
+    for (const auto& m : c.measures()) {
+      if (m.measure() == v1::TICKET_CHANGE_30D) {
+        EXPECT_FALSE(m.has_data()) << c.DebugString();
+      }
+    }
   }
-  const v1::HealthSignal& fell = signals.back();
-  EXPECT_TRUE(fell.trigger_event_id().empty());
-  EXPECT_NE(fell.trigger_reason().find("no product activity for"), std::string::npos) << fell.trigger_reason();
-  EXPECT_EQ(fell.health().band(), quiet.band());
+  // Down the bands one signal at a time, each saying time did it.
+  v1::HealthBand band = v1::GREEN;
+  for (const v1::HealthSignal& s : signals) {
+    EXPECT_TRUE(s.trigger_event_id().empty());
+    EXPECT_NE(s.trigger_reason().find("no activity for"), std::string::npos) << s.trigger_reason();
+    EXPECT_LE(s.health().band(), band) << "bands only fall while the account is quiet";
+    band = s.health().band();
+  }
+  EXPECT_EQ(signals.back().health().band(), v1::RED);
   // The id depends on the account and the due time only: a replay gives the same ids.
   Runner replay(&engine_);
   History again("quiet");

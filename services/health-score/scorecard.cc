@@ -38,6 +38,19 @@ class Checker {
         return Error(Line(tree, windows, i), absl::StrCat("trend window must be > 0 days, got ", set.trend_windows_days(i)));
       }
     }
+    const auto* rules = d->FindFieldByName("silence_rules");
+    for (int i = 0; i < set.silence_rules_size(); ++i) {
+      const v1::SilenceRule& r = set.silence_rules(i);
+      const int at = Line(tree, rules, i);
+      if (r.after_days() <= 0) return Error(at, absl::StrCat("silence rule after_days must be > 0, got ", r.after_days()));
+      if (r.at_most() != v1::YELLOW && r.at_most() != v1::RED) {
+        return Error(at, absl::StrCat("silence rule at_most must be YELLOW or RED, got ",
+                                      v1::HealthBand_Name(r.at_most())));
+      }
+      if (i > 0 && r.after_days() <= set.silence_rules(i - 1).after_days()) {
+        return Error(at, "silence rules must be in increasing order of after_days");
+      }
+    }
     const auto* scorecards = d->FindFieldByName("scorecards");
     if (set.scorecards_size() == 0) return Error(1, "at least one scorecard is required");
     for (int i = 0; i < set.scorecards_size(); ++i) {

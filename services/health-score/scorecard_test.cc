@@ -3,9 +3,12 @@
 #include <cstdlib>
 
 #include "gtest/gtest.h"
+#include "libs/status/matchers.h"
 
 namespace retention::health {
 namespace {
+
+using ::retention::testing::StatusIs;
 
 std::string Runfile(const std::string& path) {
   const char* srcdir = std::getenv("TEST_SRCDIR");
@@ -76,6 +79,22 @@ TEST(Scorecard, BandsMustBeOrdered) {
   ASSERT_FALSE(set.ok());
   EXPECT_NE(set.status().message().find("cards.textproto:3: bands must satisfy"), absl::string_view::npos)
       << set.status();
+}
+
+TEST(Scorecard, SilenceRulesAreCheckedWithTheirLine) {
+  const std::string head = "version: \"t1\"\nyellow_from: 40\ngreen_from: 70\n";
+  const std::string cards = std::string(kMinimal).substr(head.size());
+  const auto parse = [&](const std::string& rules) { return ParseScorecardSet(head + rules + cards, "cards.textproto"); };
+  EXPECT_TRUE(parse("silence_rules { after_days: 30 at_most: YELLOW }\nsilence_rules { after_days: 60 at_most: RED }\n").ok());
+  EXPECT_THAT(parse("silence_rules { after_days: 0 at_most: RED }\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "cards.textproto:4: silence rule after_days must be > 0, got 0"));
+  EXPECT_THAT(parse("silence_rules { after_days: 30 at_most: GREEN }\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "cards.textproto:4: silence rule at_most must be YELLOW or RED, got GREEN"));
+  EXPECT_THAT(parse("silence_rules { after_days: 60 at_most: RED }\nsilence_rules { after_days: 30 at_most: YELLOW }\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "cards.textproto:5: silence rules must be in increasing order of after_days"));
 }
 
 TEST(Scorecard, TheLastScorecardMustMatchEveryone) {

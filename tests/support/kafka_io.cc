@@ -43,4 +43,49 @@ std::vector<kafka::ConsumedRecord> ReadTopic(const std::string& topic, size_t mi
   return records.ok() ? *std::move(records) : std::vector<kafka::ConsumedRecord>{};
 }
 
+TopicWatcher::TopicWatcher(std::string topic, std::string brokers) {
+  const kafka::KafkaSettings settings = KafkaFor(std::move(brokers));
+  thread_ = std::thread([this, settings, topic] {
+    const absl::Status status = kafka::FollowTopic(settings, topic, [this](const std::vector<kafka::ConsumedRecord>& batch) {
+      if (!batch.empty()) {
+        absl::MutexLock lock(&mu_);
+        records_.insert(records_.end(), batch.begin(), batch.end());
+      }
+      return !stop_.load();
+    });
+    EXPECT_TRUE(status.ok()) << "following " << topic << ": " << status;
+  });
+}
+
+TopicWatcher::~TopicWatcher() {
+  stop_ = true;
+  thread_.join();
+}
+
+std::vector<kafka::ConsumedRecord> TopicWatcher::Records() const {
+  absl::MutexLock lock(&mu_);
+  return records_;
+}
+
+bool TopicWatcher::WaitUntil(const std::function<bool(const std::vector<kafka::ConsumedRecord>&)>& condition,
+                             absl::Duration timeout) const {
+  const absl::Time deadline = absl::Now() + timeout;
+  absl::MutexLock lock(&mu_);
+  size_t checked = static_cast<size_t>(-1);
+  while (true) {
+    if (records_.size() != checked) {
+      checked = records_.size();
+      if (condition(records_)) return true;
+    }
+    const absl::Duration left = deadline - absl::Now();
+    if (left <= absl::ZeroDuration()) return false;
+    struct Grew {
+      const std::vector<kafka::ConsumedRecord>* records;
+      size_t seen;
+      static bool Check(Grew* g) { return g->records->size() != g->seen; }
+    } grew{&records_, checked};
+    mu_.AwaitWithTimeout(absl::Condition(&Grew::Check, &grew), std::min(left, absl::Milliseconds(500)));
+  }
+}
+
 }  // namespace retention::testing
