@@ -142,7 +142,7 @@ int main(int argc, char** argv) {
   double bytes = 0, memory = 0;
   const int sample = std::min(accounts, 200);
   for (int a = 0; a < sample; ++a) {
-    const std::string key = absl::StrCat("health:acct:{", run, "-acct-", a, "}");
+    const std::string key = absl::StrCat(run, ":acct:{", run, "-acct-", a, "}");
     auto replies = redis.Pipeline({{"STRLEN", key}, {"MEMORY", "USAGE", key}});
     if (!replies.ok()) return 1;
     bytes += static_cast<double>((*replies)[0].integer);
