@@ -86,6 +86,8 @@ void ChurnEngine::Reassess(ChurnState& s, absl::Time now, const std::string& tri
   *signal.mutable_triggered_at() = proto::ToTimestamp(triggered_at);
   *signal.mutable_published_at() = proto::ToTimestamp(now);
   s.set_published(true);
+  s.set_published_sequence(s.published_sequence() + 1);
+  signal.set_sequence(s.published_sequence());
   s.set_published_probability(risk.probability());
   s.set_published_tier(risk.tier());
   *signal.mutable_risk() = std::move(risk);
@@ -95,6 +97,9 @@ void ChurnEngine::Reassess(ChurnState& s, absl::Time now, const std::string& tri
 void ChurnEngine::Apply(const stream::Decoded<ChurnInput>& input, const kafka::ConsumedRecord&, absl::Time now,
                         ChurnState& s, stream::Emitted& out) const {
   if (const auto* health = std::get_if<v1::HealthSignal>(&input.input)) {
+    // A repeat, or a late one from a replica that lost the account: already known.
+    if (health->sequence() != 0 && health->sequence() <= s.health_sequence()) return;
+    s.set_health_sequence(health->sequence());
     ApplyHealth(*health, &s);
     Reassess(s, now, health->signal_id(), health->signal_id(), absl::StrCat("health signal ", health->signal_id()),
              input.event_time, proto::FromTimestamp(health->published_at()), out);

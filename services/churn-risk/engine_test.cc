@@ -35,8 +35,9 @@ class Stream {
     fill(e);
     records.push_back({"v1", 0, v1_offset_++, "acme", e.SerializeAsString(), {}, 0});
   }
-  void Health(int day, double score) {
+  void Health(int day, double score, int64_t sequence = 0) {
     v1::HealthSignal s;
+    s.set_sequence(sequence);
     s.set_signal_id(absl::StrCat("h", health_offset_));
     s.set_account_id("acme");
     s.mutable_health()->set_score(score);
@@ -147,6 +148,28 @@ TEST(ChurnEngine, SilenceRaisesRiskWithNoEventAndSaysWhy) {
   ASSERT_FALSE(signals.empty());
   EXPECT_TRUE(signals.back().trigger_event_id().empty());
   EXPECT_NE(signals.back().trigger_reason().find("no activity for"), std::string::npos);
+}
+
+TEST(ChurnEngine, ALateRepeatOfAnOlderHealthSignalChangesNothing) {
+  const ChurnEngine engine(Settings());
+  Runner runner(&engine);
+  Stream s;
+  Steady(s, 30);
+  s.Health(29, 85, 1);
+  s.Health(29, 20, 2);
+  runner.Feed(s.Take());
+  const auto signals_before = runner.state("acme")->published_sequence();
+  EXPECT_EQ(runner.state("acme")->health_score(), 20);
+  // Signal 1 again, from a replica of health-score that lost the account meanwhile.
+  s.Health(29, 85, 1);
+  EXPECT_TRUE(Signals(runner.Feed(s.Take())).empty());
+  EXPECT_EQ(runner.state("acme")->health_score(), 20) << "the newer signal stands";
+  EXPECT_EQ(runner.state("acme")->published_sequence(), signals_before);
+  // Each signal published carries the next sequence of the account.
+  s.Health(29, 90, 3);
+  const auto next = Signals(runner.Feed(s.Take()));
+  ASSERT_EQ(next.size(), 1u);
+  EXPECT_EQ(next[0].sequence(), signals_before + 1);
 }
 
 }  // namespace

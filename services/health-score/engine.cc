@@ -163,6 +163,8 @@ void HealthEngine::Reevaluate(HealthState& s, absl::Time now, const std::string&
   *signal.mutable_triggered_at() = proto::ToTimestamp(triggered_at);
   *signal.mutable_published_at() = proto::ToTimestamp(now);
   s.set_published(true);
+  s.set_published_sequence(s.published_sequence() + 1);
+  signal.set_sequence(s.published_sequence());
   s.set_published_score(health.score());
   s.set_published_band(health.band());
   s.set_published_stage(health.loyalty_stage());

@@ -86,8 +86,11 @@ absl::StatusOr<stream::Decoded<ReferenceInput>> ReferenceEngine::Decode(const ka
   return out;
 }
 
-void ReferenceEngine::Emit(v1::AdvocacySignal s, absl::Time now, stream::Emitted& out) const {
+void ReferenceEngine::Emit(v1::AdvocacySignal s, ReferenceAccountState& state, absl::Time now,
+                           stream::Emitted& out) const {
   s.set_policy_version(settings_.policy.version());
+  state.set_published_sequence(state.published_sequence() + 1);
+  s.set_sequence(state.published_sequence());
   // The id depends only on what caused the signal, so a repeat after a crash has the same id.
   s.set_signal_id(stream::SignalId("as", {s.account_id(), v1::AdvocacySignal::Kind_Name(s.kind()), s.trigger_id()}));
   *s.mutable_published_at() = proto::ToTimestamp(now);
@@ -110,7 +113,7 @@ void ReferenceEngine::Signals(ReferenceAccountState& state, absl::Time now, bool
     *s.mutable_triggered_at() = proto::ToTimestamp(triggered_at);
     s.set_previous_eligible(was_eligible);
     s.set_previous_churn_tier(was_tier);
-    Emit(std::move(s), now, out);
+    Emit(std::move(s), state, now, out);
   };
   if (applied.contract_signed && p.band() >= policy.ask_at_signing_min_band() &&
       p.churn_tier() <= policy.max_churn_tier()) {
@@ -209,7 +212,7 @@ void ReferenceEngine::Decide(const v1::RequestRecord& record, const kafka::Consu
   *changed.mutable_triggered_at() = proto::ToTimestamp(now);
   changed.set_previous_eligible(state.eligible());
   changed.set_previous_churn_tier(state.profile().churn_tier());
-  Emit(std::move(changed), now, out);
+  Emit(std::move(changed), state, now, out);
 }
 
 void ReferenceEngine::Apply(const stream::Decoded<ReferenceInput>& input, const kafka::ConsumedRecord& record,
@@ -223,9 +226,14 @@ void ReferenceEngine::Apply(const stream::Decoded<ReferenceInput>& input, const 
     applied = ApplyEvent(*e, &state);
     trigger = e->event_id();
   } else if (const auto* h = std::get_if<v1::HealthSignal>(&input.input)) {
+    // A repeat, or a late one from a replica that lost the account: already known.
+    if (h->sequence() != 0 && h->sequence() <= state.health_sequence()) return;
+    state.set_health_sequence(h->sequence());
     applied = ApplyHealth(*h, &state);
     trigger = h->signal_id();
   } else if (const auto* c = std::get_if<v1::ChurnRiskSignal>(&input.input)) {
+    if (c->sequence() != 0 && c->sequence() <= state.churn_sequence()) return;
+    state.set_churn_sequence(c->sequence());
     applied = ApplyChurn(settings_.policy, *c, &state);
     trigger = c->signal_id();
   } else {

@@ -53,7 +53,8 @@ class ReferenceEngine final : public stream::AccountEngine<ReferenceAccountState
   void Signals(ReferenceAccountState& state, absl::Time now, bool was_eligible, v1::RiskTier was_tier,
                const Applied& applied, const std::string& trigger, absl::Time triggered_at,
                const std::string& time_reason, stream::Emitted& out) const;
-  void Emit(v1::AdvocacySignal signal, absl::Time now, stream::Emitted& out) const;
+  // Publishes `signal` with the account's next sequence.
+  void Emit(v1::AdvocacySignal signal, ReferenceAccountState& state, absl::Time now, stream::Emitted& out) const;
 
   EngineSettings settings_;
 };

@@ -45,9 +45,10 @@ class Stream {
     s.mutable_health()->mutable_as_of()->set_seconds(kDay0 + day * 86400);
     records.push_back({"retention.health.v1", 0, health_++, account, s.SerializeAsString(), {}, 0});
   }
-  void Churn(const std::string& account, int day, v1::RiskTier tier) {
+  void Churn(const std::string& account, int day, v1::RiskTier tier, int64_t sequence = 0) {
     Flush();
     v1::ChurnRiskSignal s;
+    s.set_sequence(sequence);
     s.set_signal_id(absl::StrCat("cs-", churn_));
     s.set_account_id(account);
     s.mutable_risk()->set_tier(tier);
@@ -273,6 +274,21 @@ TEST_F(ReferenceTest, AnAdvocateWhoseRiskRisesIsWithdrawnAndFlagged) {
   // Still high: no second alarm.
   s.Churn("acme", 7, v1::CRITICAL);
   EXPECT_EQ(Count(Signals(Run(s)), v1::AdvocacySignal::ADVOCATE_AT_RISK), 0);
+}
+
+TEST_F(ReferenceTest, ALateRepeatOfAnOlderRiskSignalChangesNothing) {
+  Stream s;
+  s.Loyal("acme");
+  s.Consent("acme", "a1", 4);
+  s.Churn("acme", 5, v1::LOW, 7);
+  s.Churn("acme", 6, v1::HIGH, 8);
+  Run(s);
+  ASSERT_EQ(Profile("acme").churn_tier(), v1::HIGH);
+  // Signal 7 again, from a replica of churn-risk that lost the account meanwhile.
+  s.Churn("acme", 5, v1::LOW, 7);
+  EXPECT_TRUE(Signals(Run(s)).empty());
+  EXPECT_EQ(Profile("acme").churn_tier(), v1::HIGH) << "the newer signal stands";
+  EXPECT_FALSE(Profile("acme").eligible());
 }
 
 TEST_F(ReferenceTest, ASignedContractWithGoodHealthYieldsOneAskAtSigning) {

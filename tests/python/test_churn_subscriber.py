@@ -97,7 +97,7 @@ def test_python_subscriber_sees_ordered_signals_and_get_risk_agrees(stack, pb):
                          "auto.offset.reset": "earliest", "isolation.level": "read_committed",
                          "enable.auto.commit": False})
     consumer.subscribe([stack["topics"]["churn"]])
-    seen, signals = set(), []
+    signals = []
 
     def high_reached():
         message = consumer.poll(0.5)
@@ -106,9 +106,8 @@ def test_python_subscriber_sees_ordered_signals_and_get_risk_agrees(stack, pb):
         signal = churn_risk_pb2.ChurnRiskSignal()
         signal.ParseFromString(message.value())
         assert message.key().decode() == signal.account_id  # keyed by account
-        if signal.signal_id in seen:  # at least once: drop repeats by signal id
+        if signals and signal.sequence <= signals[-1].sequence:  # at least once: drop repeats
             return False
-        seen.add(signal.signal_id)
         signals.append(signal)
         # Health signals and events arrive on two topics, so an early signal may be
         # scored from health alone, before the contract (and so the ARR) is known.
@@ -122,6 +121,7 @@ def test_python_subscriber_sees_ordered_signals_and_get_risk_agrees(stack, pb):
     # In order per account: each signal starts where the one before it ended.
     assert signals[0].account_id == account
     for before, after in zip(signals, signals[1:]):
+        assert after.sequence == before.sequence + 1
         assert after.previous_probability == pytest.approx(before.risk.probability)
         assert after.previous_tier == before.risk.tier
     last = signals[-1]
