@@ -7,6 +7,8 @@ ABSL_FLAG(std::string, raw_topic, "retention.interactions.raw", "Topic of raw ev
 ABSL_FLAG(std::string, v1_topic, "retention.interactions.v1", "Topic of canonical events");
 ABSL_FLAG(std::string, dlq_topic, "retention.interactions.dlq", "Dead-letter topic for refused records");
 ABSL_FLAG(std::string, group_id, "retention-ingest", "Kafka consumer group of the ingest replicas");
+ABSL_FLAG(std::string, state_prefix, "ingest",
+          "Redis key prefix of the de-duplication memory (one per deployment sharing a Redis)");
 ABSL_FLAG(int64_t, max_event_bytes, 64 * 1024, "Largest record accepted, in bytes (1 to 10485760)");
 ABSL_FLAG(int64_t, max_dead_letter_bytes, 512 * 1024,
           "Most bytes of a refused record's value a dead letter keeps (the rest: its size and SHA-256); "
@@ -27,11 +29,17 @@ absl::StatusOr<IngestFlags> ReadIngestFlags() {
   s.v1_topic = absl::GetFlag(FLAGS_v1_topic);
   s.dlq_topic = absl::GetFlag(FLAGS_dlq_topic);
   f.group_id = absl::GetFlag(FLAGS_group_id);
+  f.state_prefix = absl::GetFlag(FLAGS_state_prefix);
   for (const auto& [flag, value] : {std::pair<const char*, std::string>{"raw_topic", s.raw_topic},
                                     {"v1_topic", s.v1_topic},
                                     {"dlq_topic", s.dlq_topic},
-                                    {"group_id", f.group_id}}) {
+                                    {"group_id", f.group_id},
+                                    {"state_prefix", f.state_prefix}}) {
     if (value.empty()) return absl::InvalidArgumentError(absl::StrCat("--", flag, " is empty"));
+  }
+  if (f.state_prefix.find_first_of(" {}") != std::string::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--state_prefix=\"", f.state_prefix, "\": no spaces or braces"));
   }
   const int64_t max_bytes = absl::GetFlag(FLAGS_max_event_bytes);
   if (max_bytes < 1 || max_bytes > 10 * 1024 * 1024) {

@@ -13,6 +13,7 @@ struct IngestFlags {
   IngestSettings settings;
   PipelineSettings pipeline;
   std::string group_id;
+  std::string state_prefix;  // of the de-duplication memory's Redis keys
 };
 
 // Reads and checks ingest's flags; errors name the flag.

@@ -26,8 +26,10 @@ int main(int argc, char** argv) {
   ingest::IngestMetrics metrics(base.registry());
   redis::RedisClient pipeline_redis(common->redis), grpc_redis(common->redis);
   if (auto s = pipeline_redis.ConnectWithin(common->startup_timeout); !s.ok()) base.Fail(s);
-  ingest::RedisDedupeStore pipeline_dedupe(&pipeline_redis, settings.dedupe_window, settings.submit_claim_ttl);
-  ingest::RedisDedupeStore grpc_dedupe(&grpc_redis, settings.dedupe_window, settings.submit_claim_ttl);
+  ingest::RedisDedupeStore pipeline_dedupe(&pipeline_redis, flags->state_prefix, settings.dedupe_window,
+                                           settings.submit_claim_ttl);
+  ingest::RedisDedupeStore grpc_dedupe(&grpc_redis, flags->state_prefix, settings.dedupe_window,
+                                       settings.submit_claim_ttl);
   ingest::Ingestor pipeline_ingestor(settings, &pipeline_dedupe), grpc_ingestor(settings, &grpc_dedupe);
 
   kafka::ProducerOptions txn_options;

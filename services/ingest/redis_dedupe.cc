@@ -7,7 +7,6 @@
 namespace retention::ingest {
 namespace {
 
-constexpr char kMeta[] = "ingest:meta";
 constexpr char kPending[] = "p|";
 
 std::string Value(const DedupeClaim& c) { return c.pending ? absl::StrCat(kPending, c.token) : c.token; }
@@ -21,12 +20,12 @@ absl::Status CheckReplies(const std::vector<redis::Reply>& replies) {
 
 }  // namespace
 
-std::string RedisDedupeStore::Key(const std::string& event_id) { return absl::StrCat("ingest:seen:{", event_id, "}"); }
+std::string RedisDedupeStore::Key(const std::string& event_id) const { return absl::StrCat(prefix_, ":seen:{", event_id, "}"); }
 
 absl::StatusOr<std::vector<ClaimResult>> RedisDedupeStore::Claim(const std::vector<DedupeClaim>& claims) {
   redis::CommandBatch batch;
   batch.Reserve(claims.size() * 96 + 64);
-  batch.Add({"EXISTS", kMeta});
+  batch.Add({"EXISTS", meta_});
   const std::string window = absl::StrCat(absl::ToInt64Seconds(window_));
   const std::string pending = absl::StrCat(absl::ToInt64Seconds(pending_ttl_));
   std::string key, value;
@@ -84,7 +83,7 @@ absl::Status RedisDedupeStore::Release(const std::vector<DedupeClaim>& claims) {
 }
 
 absl::StatusOr<bool> RedisDedupeStore::Intact() {
-  RETENTION_ASSIGN_OR_RETURN(auto replies, redis_->Pipeline({{"HEXISTS", kMeta, "created"}}));
+  RETENTION_ASSIGN_OR_RETURN(auto replies, redis_->Pipeline({{"HEXISTS", meta_, "created"}}));
   RETENTION_RETURN_IF_ERROR(CheckReplies(replies));
   return replies[0].integer == 1;
 }
@@ -92,13 +91,13 @@ absl::StatusOr<bool> RedisDedupeStore::Intact() {
 absl::Status RedisDedupeStore::MarkIntact(absl::Time now) {
   RETENTION_ASSIGN_OR_RETURN(
       auto replies,
-      redis_->Pipeline({{"HSETNX", kMeta, "created", absl::FormatTime(absl::RFC3339_sec, now, absl::UTCTimeZone())},
-                        {"HDEL", kMeta, "rebuild"}}));
+      redis_->Pipeline({{"HSETNX", meta_, "created", absl::FormatTime(absl::RFC3339_sec, now, absl::UTCTimeZone())},
+                        {"HDEL", meta_, "rebuild"}}));
   return CheckReplies(replies);
 }
 
 absl::StatusOr<bool> RedisDedupeStore::RebuildRequested() {
-  RETENTION_ASSIGN_OR_RETURN(auto replies, redis_->Pipeline({{"HEXISTS", kMeta, "rebuild"}}));
+  RETENTION_ASSIGN_OR_RETURN(auto replies, redis_->Pipeline({{"HEXISTS", meta_, "rebuild"}}));
   RETENTION_RETURN_IF_ERROR(CheckReplies(replies));
   return replies[0].integer == 1;
 }

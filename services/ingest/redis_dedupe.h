@@ -9,12 +9,13 @@
 
 namespace retention::ingest {
 
-// Redis: one key per event id ("ingest:seen:{ID}"), `SET key token NX GET EX ttl`, all
-// claims of a batch in one pipelined round trip with the marker check.
+// Redis: one key per event id ("<prefix>:seen:{ID}"), `SET key token NX GET EX ttl`,
+// all claims of a batch in one pipelined round trip with the marker check
+// ("<prefix>:meta").
 class RedisDedupeStore : public DedupeStore {
  public:
-  RedisDedupeStore(redis::RedisClient* redis, absl::Duration window, absl::Duration pending_ttl)
-      : redis_(redis), window_(window), pending_ttl_(pending_ttl) {}
+  RedisDedupeStore(redis::RedisClient* redis, std::string prefix, absl::Duration window, absl::Duration pending_ttl)
+      : redis_(redis), prefix_(std::move(prefix)), meta_(MetaKey(prefix_)), window_(window), pending_ttl_(pending_ttl) {}
 
   absl::StatusOr<std::vector<ClaimResult>> Claim(const std::vector<DedupeClaim>& claims) override;
   absl::Status Confirm(const std::vector<DedupeClaim>& claims) override;
@@ -24,10 +25,14 @@ class RedisDedupeStore : public DedupeStore {
   absl::StatusOr<bool> RebuildRequested() override;
   absl::Status Restore(const std::vector<DedupeClaim>& claims) override;
 
-  static std::string Key(const std::string& event_id);
+  std::string Key(const std::string& event_id) const;
+  // The marker key: its "rebuild" field asks the replicas to rebuild the memory.
+  static std::string MetaKey(const std::string& prefix) { return prefix + ":meta"; }
 
  private:
   redis::RedisClient* redis_;
+  std::string prefix_;
+  std::string meta_;
   absl::Duration window_;
   absl::Duration pending_ttl_;
 };

@@ -33,7 +33,7 @@ Deployment::Deployment(std::string service, const SuiteTopics& t)
     : service_(std::move(service)), group_(UniqueName(service_)) {
   flags_ = {"--kafka_brokers=" + KafkaBrokers(), "--redis_addr=" + RedisAddr(), "--group_id=" + group_};
   if (service_ == "ingest") {
-    flags_.insert(flags_.end(), {"--raw_topic=" + t.raw, "--v1_topic=" + t.v1, "--dlq_topic=" + t.dlq});
+    flags_.insert(flags_.end(), {"--raw_topic=" + t.raw, "--v1_topic=" + t.v1, "--dlq_topic=" + t.dlq, "--state_prefix=" + group_});
     return;
   }
   flags_.push_back("--state_prefix=" + group_);

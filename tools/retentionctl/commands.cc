@@ -537,7 +537,8 @@ absl::Status Rebuild(const Options& options, const std::string& service, const s
   RETENTION_RETURN_IF_ERROR(redis.ConnectWithin(options.timeout));
   if (service == "ingest") {
     // The de-duplication memory is rebuilt from v1; what Redis still holds is right.
-    RETENTION_ASSIGN_OR_RETURN(auto replies, redis.Pipeline({{"HSET", "ingest:meta", "rebuild",
+    const std::string meta = absl::StrCat(state_prefix.empty() ? prefix->second : state_prefix, ":meta");
+    RETENTION_ASSIGN_OR_RETURN(auto replies, redis.Pipeline({{"HSET", meta, "rebuild",
                                                               absl::FormatTime(absl::RFC3339_sec, absl::Now(),
                                                                                absl::UTCTimeZone())}}));
     if (replies[0].is_error()) return absl::InternalError(replies[0].str);
