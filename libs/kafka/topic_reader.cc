@@ -79,6 +79,19 @@ class PartitionReader {
 
   bool AtEnd() const { return at_end_.size() == partitions_.size(); }
 
+  absl::StatusOr<std::map<int32_t, int64_t>> EndOffsets(absl::Duration timeout) {
+    std::map<int32_t, int64_t> out;
+    for (const RdKafka::TopicPartition* tp : partitions_) {
+      int64_t low = 0, high = 0;
+      RETENTION_RETURN_IF_ERROR(internal::FromCode(
+          consumer_->query_watermark_offsets(tp->topic(), tp->partition(), &low, &high,
+                                             static_cast<int>(absl::ToInt64Milliseconds(timeout))),
+          absl::StrCat("watermarks of ", tp->topic(), "/", tp->partition())));
+      out[tp->partition()] = high;
+    }
+    return out;
+  }
+
  private:
   PartitionReader() = default;
 
@@ -119,6 +132,12 @@ absl::Status ReadTopicSince(const KafkaSettings& kafka, const std::string& topic
   }
   if (!batch.empty()) return handle(batch);
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::map<int32_t, int64_t>> EndOffsets(const KafkaSettings& kafka, const std::string& topic,
+                                                      absl::Duration timeout) {
+  RETENTION_ASSIGN_OR_RETURN(auto reader, PartitionReader::Open(kafka, topic, absl::InfinitePast()));
+  return reader->EndOffsets(timeout);
 }
 
 absl::Status FollowTopic(const KafkaSettings& kafka, const std::string& topic,

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,10 @@ absl::StatusOr<std::vector<ConsumedRecord>> ReadTopicToEnd(const KafkaSettings& 
 absl::Status ReadTopicSince(const KafkaSettings& kafka, const std::string& topic, absl::Time since,
                             const std::function<absl::Status(const std::vector<ConsumedRecord>&)>& handle,
                             absl::Duration timeout);
+
+// The end offset (high watermark) of each partition of `topic`.
+absl::StatusOr<std::map<int32_t, int64_t>> EndOffsets(const KafkaSettings& kafka, const std::string& topic,
+                                                      absl::Duration timeout);
 
 // Reads `topic` from its beginning and keeps following it: `handle` gets each batch
 // read (an empty one at least every 100 ms while nothing comes) until it returns false.

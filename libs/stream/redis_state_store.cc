@@ -332,6 +332,32 @@ absl::Status AccountReader::Ping() {
   return CheckReplies(replies);
 }
 
+absl::StatusOr<std::vector<PartitionProgress>> ReadProgress(redis::RedisClient& redis, const std::string& prefix,
+                                                            int32_t partitions, absl::Time due_by) {
+  std::vector<redis::Command> commands;
+  for (int32_t p = 0; p < partitions; ++p) {
+    commands.push_back({"GET", EpochKey(prefix, p)});
+    commands.push_back({"GET", CheckpointKey(prefix, p)});
+    commands.push_back({"ZCOUNT", DueKey(prefix, p), "-inf", Millis(due_by)});
+  }
+  RETENTION_ASSIGN_OR_RETURN(auto replies, redis.Pipeline(commands));
+  RETENTION_RETURN_IF_ERROR(CheckReplies(replies));
+  std::vector<PartitionProgress> out;
+  for (int32_t p = 0; p < partitions; ++p) {
+    PartitionProgress& progress = out.emplace_back();
+    progress.partition = p;
+    const redis::Reply& epoch = replies[3 * p];
+    if (!epoch.is_nil() && !absl::SimpleAtoi(epoch.str, &progress.epoch)) {
+      return absl::DataLossError(absl::StrCat("epoch of partition ", p, " is not a number"));
+    }
+    if (!replies[3 * p + 1].is_nil()) {
+      RETENTION_ASSIGN_OR_RETURN(progress.checkpoint, Checkpoint::Decode(replies[3 * p + 1].str));
+    }
+    progress.due = replies[3 * p + 2].integer;
+  }
+  return out;
+}
+
 absl::StatusOr<int64_t> RequestRebuild(redis::RedisClient& redis, const std::string& prefix, absl::Time now) {
   int64_t deleted = 0;
   std::string cursor = "0";

@@ -66,6 +66,17 @@ class AccountReader {
   std::string prefix_;
 };
 
+// Where a service stands on one partition, as stored: what it has applied and what is
+// due. For `retentionctl status` and tests that wait for a service to catch up.
+struct PartitionProgress {
+  int32_t partition = 0;
+  int64_t epoch = 0;                     // 0: never claimed
+  std::optional<Checkpoint> checkpoint;  // nullopt: nothing written yet
+  int64_t due = 0;                       // accounts due by the time asked about
+};
+absl::StatusOr<std::vector<PartitionProgress>> ReadProgress(redis::RedisClient& redis, const std::string& prefix,
+                                                            int32_t partitions, absl::Time due_by);
+
 // Deletes a service's whole key space and asks its replicas to rebuild their
 // partitions from the beginning of the topics (retentionctl rebuild). Returns how many
 // keys were deleted.

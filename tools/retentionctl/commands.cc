@@ -524,6 +524,80 @@ absl::Status ApplyTopics(const Options& options, const std::string& file, int pa
   return absl::OkStatus();
 }
 
+namespace {
+
+struct StatefulService {
+  std::string prefix;               // default --state_prefix
+  std::vector<std::string> inputs;  // default input topics
+};
+
+const std::map<std::string, StatefulService>& StatefulServices() {
+  static const auto* services = new std::map<std::string, StatefulService>{
+      {"health-score", {"health", {"retention.interactions.v1", "retention.health.overrides.v1"}}},
+      {"churn-risk", {"churn", {"retention.interactions.v1", "retention.health.v1"}}},
+      {"reference-pipeline",
+       {"ref",
+        {"retention.interactions.v1", "retention.health.v1", "retention.churn-risk.v1", "retention.advocacy.requests.v1"}}},
+  };
+  return *services;
+}
+
+}  // namespace
+
+absl::Status Status(const Options& options, const std::string& service, const std::string& state_prefix,
+                    std::vector<std::string> inputs, std::ostream& out) {
+  auto known = StatefulServices().find(service);
+  if (known == StatefulServices().end()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown service '", service, "': expected health-score, churn-risk or reference-pipeline"));
+  }
+  if (inputs.empty()) inputs = known->second.inputs;
+  const std::string prefix = state_prefix.empty() ? known->second.prefix : state_prefix;
+  RETENTION_ASSIGN_OR_RETURN(const int partitions, kafka::CheckCoPartitioned(options.kafka, inputs, options.timeout));
+  std::map<std::string, std::map<int32_t, int64_t>> ends;
+  for (const std::string& topic : inputs) {
+    RETENTION_ASSIGN_OR_RETURN(ends[topic], kafka::EndOffsets(options.kafka, topic, options.timeout));
+  }
+  redis::RedisClient redis(options.redis);
+  RETENTION_RETURN_IF_ERROR(redis.ConnectWithin(options.timeout));
+  const absl::Time now = absl::Now();
+  RETENTION_ASSIGN_OR_RETURN(auto progress, stream::ReadProgress(redis, prefix, partitions, now));
+  int64_t total_behind = 0, total_due = 0;
+  if (!options.json) out << absl::StrFormat("%-9s %-6s %-20s %-8s %-6s %s\n", "partition", "epoch", "clock", "behind", "due", "applied / end");
+  for (const stream::PartitionProgress& p : progress) {
+    int64_t behind = 0;
+    std::vector<std::string> applied;
+    for (const std::string& topic : inputs) {
+      const int64_t end = ends[topic][p.partition];
+      int64_t at = 0;
+      if (p.checkpoint.has_value()) {
+        auto it = p.checkpoint->offsets.find(topic);
+        if (it != p.checkpoint->offsets.end()) at = it->second;
+      }
+      behind += std::max<int64_t>(0, end - at);
+      applied.push_back(absl::StrCat(topic, " ", at, "/", end));
+    }
+    total_behind += behind;
+    total_due += p.due;
+    const std::string clock = p.checkpoint.has_value() && p.checkpoint->clock != absl::InfinitePast()
+                                  ? absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", p.checkpoint->clock, absl::UTCTimeZone())
+                                  : "-";
+    if (options.json) {
+      out << absl::StrFormat(R"({"partition":%d,"epoch":%d,"clock":"%s","behind":%d,"due":%d})", p.partition, p.epoch,
+                             clock, behind, p.due)
+          << "\n";
+    } else {
+      out << absl::StrFormat("%-9d %-6d %-20s %-8d %-6d %s\n", p.partition, p.epoch, clock, behind, p.due,
+                             absl::StrJoin(applied, ", "));
+    }
+  }
+  if (!options.json) {
+    out << service << " (" << prefix << "): " << total_behind << " input records not applied yet, " << total_due
+        << " accounts due now\n";
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Rebuild(const Options& options, const std::string& service, const std::string& state_prefix,
                      std::ostream& out) {
   static const std::map<std::string, std::string>* prefixes = new std::map<std::string, std::string>{

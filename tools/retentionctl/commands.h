@@ -76,6 +76,12 @@ absl::Status Replay(const Options& options, const ReplaySelection& selection, st
 absl::Status References(const Options& options, const std::string& account, const Criteria& criteria,
                         std::ostream& out);
 
+// status SERVICE: where each partition of a stateful service stands, from what it
+// stored: its owner's epoch, its clock, the offsets applied against the ends of its
+// input topics (`inputs`; empty: the default topic names) and the accounts due now.
+absl::Status Status(const Options& options, const std::string& service, const std::string& state_prefix,
+                    std::vector<std::string> inputs, std::ostream& out);
+
 // watch health|risk|advocacy: prints signals as the services publish them.
 absl::Status Watch(const Options& options, const std::string& stream, std::ostream& out);
 

@@ -18,10 +18,12 @@ extern char** environ;
 ABSL_FLAG(std::string, brokers, "", "Kafka bootstrap servers (default: $KAFKA_BROKERS, else 127.0.0.1:9092)");
 ABSL_FLAG(std::string, kafka_properties, "",
           "File of librdkafka properties (e.g. for SASL_SSL); RETENTION_KAFKA_* variables set them too");
-ABSL_FLAG(std::string, redis_addr, "", "rebuild: the services' Redis, host:port (default: $REDIS_ADDR, else 127.0.0.1:6379)");
-ABSL_FLAG(std::string, redis_user, "", "rebuild: Redis ACL user");
-ABSL_FLAG(std::string, redis_password_file, "", "rebuild: file holding the Redis password");
-ABSL_FLAG(std::string, state_prefix, "", "rebuild: the service's Redis key prefix, if not its default (--state_prefix)");
+ABSL_FLAG(std::string, redis_addr, "", "rebuild, status: the services' Redis, host:port (default: $REDIS_ADDR, else 127.0.0.1:6379)");
+ABSL_FLAG(std::string, redis_user, "", "rebuild, status: Redis ACL user");
+ABSL_FLAG(std::string, redis_password_file, "", "rebuild, status: file holding the Redis password");
+ABSL_FLAG(std::string, state_prefix, "",
+          "rebuild, status: the service's Redis key prefix, if not its default (--state_prefix)");
+ABSL_FLAG(std::vector<std::string>, inputs, {}, "status: the service's input topics, if not the default names");
 ABSL_FLAG(std::string, file, "deploy/topics/topics.textproto", "topics apply: the topic definitions (TopicSet)");
 ABSL_FLAG(int, partitions, 0, "topics apply: create every topic with this many partitions instead (a local stack)");
 ABSL_FLAG(std::string, topic, "", "Topic (default per command: send -> retention.interactions.raw, "
@@ -66,6 +68,7 @@ commands:
   watch health|risk|advocacy
                      print signals as they are published
   topics apply       create the suite's topics and set their configuration (idempotent)
+  status SERVICE     where each partition of a stateful service stands: applied, behind, due
   rebuild SERVICE    rebuild a service's state from the topics after Redis lost data)";
 
 const std::map<std::string, std::string>& CommandHelp() {
@@ -97,6 +100,11 @@ const std::map<std::string, std::string>& CommandHelp() {
                  "  Creates the topics that are missing and sets each one's cleanup policy, retention and\n"
                  "  largest message; a second run changes nothing. A topic with another partition count is\n"
                  "  reported (exit 1) and left alone: repartitioning moves accounts between partitions."},
+      {"status", "retentionctl status SERVICE [--redis_addr=H:P] [--state_prefix=P] [--inputs=T1,T2] [--json]\n"
+                 "  Where each partition of a stateful service stands, from its Redis state: the owner's\n"
+                 "  epoch, the partition's clock, the input offsets applied against the topics' ends\n"
+                 "  (behind: records not applied yet) and the accounts due for re-evaluation now.\n"
+                 "  SERVICE: health-score, churn-risk or reference-pipeline."},
       {"rebuild", "retentionctl rebuild SERVICE [--redis_addr=H:P] [--redis_user=U] [--redis_password_file=F]\n"
                   "                    [--state_prefix=P]\n"
                   "  After Redis lost data or went back (the service refuses to serve and says so): deletes\n"
@@ -222,6 +230,13 @@ int main(int argc, char** argv) {
     }
     status = retention::ctl::ApplyTopics(options, absl::GetFlag(FLAGS_file), absl::GetFlag(FLAGS_partitions),
                                          absl::GetFlag(FLAGS_dry_run), std::cout);
+  } else if (command == "status") {
+    if (args.size() != 3) {
+      std::cerr << "retentionctl status: expected SERVICE\n" << CommandHelp().at("status") << "\n";
+      return 2;
+    }
+    status = retention::ctl::Status(options, args[2], absl::GetFlag(FLAGS_state_prefix), absl::GetFlag(FLAGS_inputs),
+                                    std::cout);
   } else if (command == "rebuild") {
     if (args.size() != 3) {
       std::cerr << "retentionctl rebuild: expected SERVICE\n" << CommandHelp().at("rebuild") << "\n";
