@@ -43,6 +43,9 @@ struct ConsumerOptions {
   // takes its partitions back at once instead of waiting out the session timeout.
   std::string group_instance_id;
   absl::Duration session_timeout = absl::Seconds(10);
+  // How long Close waits to leave the group cleanly before giving up on it (the group
+  // then drops this member when its session times out).
+  absl::Duration close_timeout = absl::Seconds(10);
   Assignment assignment = Assignment::kCooperative;
   // Where to start a partition without a committed offset: "earliest" or "latest".
   std::string auto_offset_reset = "earliest";

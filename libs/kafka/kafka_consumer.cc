@@ -163,7 +163,25 @@ KafkaConsumer::~KafkaConsumer() { Close(); }
 void KafkaConsumer::Close() {
   if (closed_ || !consumer_) return;
   closed_ = true;
-  consumer_->close();
+  // Closed in the background, serving its events here until done or out of time: a
+  // static member whose session timed out (a paused process) can otherwise block in
+  // close for good.
+  std::unique_ptr<RdKafka::Queue> queue(RdKafka::Queue::create(consumer_.get()));
+  if (RdKafka::Error* error = consumer_->close(queue.get()); error != nullptr) {
+    LOG_WARN("kafka consumer close failed").Field("error", error->str());
+    delete error;
+  }
+  const absl::Time deadline = absl::Now() + options_.close_timeout;
+  while (!consumer_->closed() && absl::Now() < deadline) {
+    queue->poll(100);  // serves the rebalance callback, if any
+  }
+  if (!consumer_->closed()) {
+    LOG_WARN("leaving the consumer group did not finish in time; the group drops this member at its session timeout")
+        .Field("group", options_.group_id);
+    // Destroying the handle would wait for the close again: leave it to the exit.
+    (void)consumer_.release();
+    (void)queue.release();
+  }
 }
 
 absl::StatusOr<std::vector<ConsumedRecord>> KafkaConsumer::PollBatch(size_t max_records, absl::Duration max_wait) {
