@@ -1,5 +1,7 @@
 #include "services/ingest/ingestor.h"
 
+#include <map>
+
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -58,7 +60,14 @@ absl::StatusOr<BatchOutput> Ingestor::ProcessRecords(const std::vector<kafka::Co
   decoded.reserve(records.size());
   std::vector<DedupeClaim> claims;
   claims.reserve(records.size());
+  std::map<std::pair<std::string, int32_t>, ReadSpan> spans;
   for (const kafka::ConsumedRecord& r : records) {
+    auto [span, first] = spans.try_emplace({r.topic, r.partition}, ReadSpan{r.topic, r.partition, -1, r.offset + 1});
+    if (first) {
+      auto recorded = recorded_.find({r.topic, r.partition});
+      if (recorded != recorded_.end()) span->second.recorded = recorded->second;
+    }
+    span->second.to = std::max(span->second.to, r.offset + 1);
     decoded.push_back(DecodeRecord(r.value, r.headers, settings_, now));
     if (decoded.back().event) {
       claims.push_back({decoded.back().event->event_id(),
@@ -66,9 +75,21 @@ absl::StatusOr<BatchOutput> Ingestor::ProcessRecords(const std::vector<kafka::Co
     }
   }
   std::vector<ClaimResult> held;
-  if (!claims.empty()) {
-    auto claimed = dedupe_->Claim(claims);
+  std::vector<ReadSpan> read;
+  for (auto& [tp, span] : spans) read.push_back(span);
+  if (!claims.empty() || !read.empty()) {
+    std::string marker = marker_;
+    auto claimed = dedupe_->Claim(claims, read, &marker);
     if (!claimed.ok()) return claimed.status();
+    if (marker != marker_) {
+      // A new memory (a rebuild): what was recorded under the old one no longer counts.
+      recorded_.clear();
+      marker_ = marker;
+    }
+    for (const ReadSpan& s : read) {
+      int64_t& recorded = recorded_[{s.topic, s.partition}];
+      recorded = std::max(recorded, s.to);
+    }
     held = std::move(*claimed);
     for (size_t i = 0; i < held.size(); ++i) {
       if (held[i] == ClaimResult::kInFlight) {

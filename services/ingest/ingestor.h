@@ -68,6 +68,10 @@ class Ingestor {
 
   IngestSettings settings_;
   DedupeStore* dedupe_;
+  // How far this ingestor recorded reading each partition in the store: the store
+  // must not be behind it (else it went back).
+  std::map<std::pair<std::string, int32_t>, int64_t> recorded_;
+  std::string marker_;  // the store's marker recorded_ holds under
 };
 
 }  // namespace retention::ingest

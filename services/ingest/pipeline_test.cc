@@ -1,7 +1,7 @@
 // ingest's transactional loop against the fake Kafka: exactly once from raw to v1
 // across a stop mid-batch, an aborted transaction and a fenced producer; a record too
-// large to dead-letter whole does not wedge it; lost de-duplication memory holds every
-// batch until it is rebuilt.
+// large to dead-letter whole does not wedge it; lost de-duplication memory, or memory
+// that went back, holds every batch until it is rebuilt.
 #include "services/ingest/pipeline.h"
 
 #include <thread>
@@ -156,6 +156,29 @@ TEST_F(IngestPipelineTest, LostDeduplicationMemoryHoldsEveryBatchUntilRebuilt) {
   EXPECT_EQ(EventIds().size(), 1u) << "nothing is published without de-duplication";
   dedupe.rebuild_requested = true;
   ASSERT_TRUE(WaitFor([&] { return EventIds().size() == 2; }));
+  EXPECT_EQ(rebuilds.load(), 1);
+  EXPECT_TRUE(r.dependencies().up("state"));
+}
+
+TEST_F(IngestPipelineTest, AFailoverToAStoreThatMissedWritesHoldsEveryBatchUntilRebuilt) {
+  Send("one", "acct-1");
+  std::atomic<int> rebuilds{0};
+  Replica r(kafka, &dedupe, [&] {
+    ++rebuilds;
+    return dedupe.MarkIntact(absl::Now());
+  });
+  ASSERT_TRUE(WaitFor([&] { return EventIds().size() == 1; }));
+  InMemoryDedupeStore replica;  // a Redis replica that stops receiving writes here
+  replica.CopyFrom(dedupe);
+  Send("two", "acct-1");
+  ASSERT_TRUE(WaitFor([&] { return EventIds().size() == 2; }));
+  dedupe.CopyFrom(replica);  // the failover: "two" and how far acct-1's partition was read are gone
+  Send("two", "acct-1");     // an upstream repeat the store no longer knows
+  Send("three", "acct-1");
+  ASSERT_TRUE(WaitFor([&] { return !r.dependencies().up("state"); })) << "not serving, saying why";
+  EXPECT_EQ(EventIds(), (std::multiset<std::string>{"one", "two"})) << "nothing passes a memory that went back";
+  dedupe.rebuild_requested = true;
+  ASSERT_TRUE(WaitFor([&] { return EventIds().count("three") == 1; }));
   EXPECT_EQ(rebuilds.load(), 1);
   EXPECT_TRUE(r.dependencies().up("state"));
 }

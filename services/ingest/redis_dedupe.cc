@@ -1,5 +1,7 @@
 #include "services/ingest/redis_dedupe.h"
 
+#include <random>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "libs/status/status_macros.h"
@@ -22,10 +24,29 @@ absl::Status CheckReplies(const std::vector<redis::Reply>& replies) {
 
 std::string RedisDedupeStore::Key(const std::string& event_id) const { return absl::StrCat(prefix_, ":seen:{", event_id, "}"); }
 
-absl::StatusOr<std::vector<ClaimResult>> RedisDedupeStore::Claim(const std::vector<DedupeClaim>& claims) {
+// How far a partition has been read, moved forward; refused (0) if the marker is gone
+// or, under the marker the replica recorded under, the store has not seen as far as
+// the replica recorded. Returns {ok, marker}. KEYS[1]: the marker hash; ARGV: the
+// field, what the replica recorded last (-1: unknown), the span's end, its marker.
+constexpr char kRead[] = R"lua(
+local created = redis.call('HGET', KEYS[1], 'created')
+if not created then return {0, ''} end
+local read = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '-1')
+if created == ARGV[4] and tonumber(ARGV[2]) >= 0 and read < tonumber(ARGV[2]) then return {0, created} end
+if read < tonumber(ARGV[3]) then redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]) end
+return {1, created}
+)lua";
+
+absl::StatusOr<std::vector<ClaimResult>> RedisDedupeStore::Claim(const std::vector<DedupeClaim>& claims,
+                                                                 const std::vector<ReadSpan>& spans,
+                                                                 std::string* marker) {
   redis::CommandBatch batch;
-  batch.Reserve(claims.size() * 96 + 64);
-  batch.Add({"EXISTS", meta_});
+  batch.Reserve(claims.size() * 96 + spans.size() * 256 + 64);
+  batch.Add({"HEXISTS", meta_, "created"});
+  for (const ReadSpan& s : spans) {
+    batch.Add({"EVAL", kRead, "1", meta_, absl::StrCat("read:", s.topic, ":", s.partition), absl::StrCat(s.recorded),
+               absl::StrCat(s.to), marker == nullptr ? std::string() : *marker});
+  }
   const std::string window = absl::StrCat(absl::ToInt64Seconds(window_));
   const std::string pending = absl::StrCat(absl::ToInt64Seconds(pending_ttl_));
   std::string key, value;
@@ -40,9 +61,22 @@ absl::StatusOr<std::vector<ClaimResult>> RedisDedupeStore::Claim(const std::vect
         "the de-duplication memory is gone (Redis lost its data): repeats would pass; run `retentionctl rebuild "
         "ingest` to rebuild it from retention.interactions.v1");
   }
+  for (size_t i = 0; i < spans.size(); ++i) {
+    const redis::Reply& r = replies[1 + i];
+    if (r.is_error()) return absl::InternalError(absl::StrCat("redis: ", r.str));
+    if (r.elements.size() != 2) return absl::InternalError("redis: unexpected reply to the read check");
+    if (marker != nullptr) *marker = r.elements[1].str;
+    if (r.elements[0].integer != 1) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the de-duplication memory went back (Redis lost recent writes, e.g. a failover to a replica that missed "
+          "them): it has not seen ",
+          spans[i].topic, "/", spans[i].partition, " up to offset ", spans[i].recorded,
+          "; repeats would pass; run `retentionctl rebuild ingest` to rebuild it from retention.interactions.v1"));
+    }
+  }
   std::vector<ClaimResult> out(claims.size());
   for (size_t i = 0; i < claims.size(); ++i) {
-    const redis::Reply& r = replies[i + 1];
+    const redis::Reply& r = replies[i + 1 + spans.size()];
     if (r.is_error()) return absl::InternalError(absl::StrCat("redis SET NX GET: ", r.str));
     if (r.is_nil() || r.str == Value(claims[i])) {
       out[i] = ClaimResult::kHeld;
@@ -89,10 +123,13 @@ absl::StatusOr<bool> RedisDedupeStore::Intact() {
 }
 
 absl::Status RedisDedupeStore::MarkIntact(absl::Time now) {
+  // A fresh marker: how far partitions were read before a rebuild no longer holds.
   RETENTION_ASSIGN_OR_RETURN(
       auto replies,
-      redis_->Pipeline({{"HSETNX", meta_, "created", absl::FormatTime(absl::RFC3339_sec, now, absl::UTCTimeZone())},
-                        {"HDEL", meta_, "rebuild"}}));
+      redis_->Transaction({{"DEL", meta_},
+                           {"HSET", meta_, "created",
+                            absl::StrCat(absl::FormatTime(absl::RFC3339_sec, now, absl::UTCTimeZone()), "/",
+                                         absl::Hex(std::random_device{}()))}}));
   return CheckReplies(replies);
 }
 

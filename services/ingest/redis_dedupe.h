@@ -17,7 +17,8 @@ class RedisDedupeStore : public DedupeStore {
   RedisDedupeStore(redis::RedisClient* redis, std::string prefix, absl::Duration window, absl::Duration pending_ttl)
       : redis_(redis), prefix_(std::move(prefix)), meta_(MetaKey(prefix_)), window_(window), pending_ttl_(pending_ttl) {}
 
-  absl::StatusOr<std::vector<ClaimResult>> Claim(const std::vector<DedupeClaim>& claims) override;
+  absl::StatusOr<std::vector<ClaimResult>> Claim(const std::vector<DedupeClaim>& claims,
+                                                 const std::vector<ReadSpan>& spans, std::string* marker) override;
   absl::Status Confirm(const std::vector<DedupeClaim>& claims) override;
   absl::Status Release(const std::vector<DedupeClaim>& claims) override;
   absl::StatusOr<bool> Intact() override;
