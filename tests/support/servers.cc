@@ -24,14 +24,16 @@ std::string TempDir(const std::string& prefix) {
 
 }  // namespace
 
-RedisServer::RedisServer() : port_(FreePort()), dir_(TempDir("redis")) { Start(); }
+RedisServer::RedisServer(std::vector<std::string> extra)
+    : port_(FreePort()), dir_(TempDir("redis")), extra_(std::move(extra)) {
+  Start();
+}
 
 void RedisServer::Start() {
-  process_ = std::make_unique<Process>(
-      "/usr/bin/redis-server",
-      std::vector<std::string>{"--bind", "127.0.0.1", "--port", absl::StrCat(port_), "--save", "",
-                               "--appendonly", "yes", "--dir", dir_},
-      dir_ + "/redis.log");
+  std::vector<std::string> args = {"--bind", "127.0.0.1", "--port", absl::StrCat(port_), "--save", "",
+                                   "--appendonly", "yes", "--dir", dir_};
+  args.insert(args.end(), extra_.begin(), extra_.end());
+  process_ = std::make_unique<Process>("/usr/bin/redis-server", args, dir_ + "/redis.log");
   redis::RedisOptions options;
   options.port = port_;
   ASSERT_TRUE(WaitFor([&] { return redis::RedisClient(options).Connect().ok(); }, absl::Seconds(20)))
@@ -39,6 +41,8 @@ void RedisServer::Start() {
 }
 
 void RedisServer::Kill() { process_->Kill(); }
+
+void RedisServer::Stop() { EXPECT_EQ(process_->Terminate(), 0) << process_->Log(); }
 
 std::string RedisServer::addr() const { return absl::StrCat("127.0.0.1:", port_); }
 

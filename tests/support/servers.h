@@ -5,21 +5,27 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "tests/support/process.h"
 
 namespace retention::testing {
 
+// Append-only persistence on; `extra` adds redis-server arguments (e.g. --replicaof).
 class RedisServer {
  public:
-  RedisServer();
+  explicit RedisServer(std::vector<std::string> extra = {});
   void Start();
   void Kill();
+  // Shuts down cleanly (SIGTERM: the append-only file is flushed first).
+  void Stop();
   std::string addr() const;
+  int port() const { return port_; }
 
  private:
   int port_;
   std::string dir_;
+  std::vector<std::string> extra_;
   std::unique_ptr<Process> process_;
 };
 
