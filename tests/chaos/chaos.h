@@ -5,6 +5,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,7 @@
 #include "retention/v1/churn_risk.pb.h"
 #include "retention/v1/health.pb.h"
 #include "tests/chaos/scenario.h"
+#include "tests/support/suite.h"
 
 namespace retention::chaos {
 
@@ -37,6 +39,45 @@ struct Outcome {
   std::map<std::string, int> disturbances;      // kind -> how many (chaos only)
 };
 
+// The four services over a scenario's own topics, against the real Kafka broker and a
+// Redis (REDIS_ADDR, or `redis_addr`): the building blocks of Run, for tests that take
+// Redis away in between.
+class SuiteRun {
+ public:
+  SuiteRun(const Scenario& scenario, const RunOptions& options, std::string redis_addr = "");
+  ~SuiteRun();
+
+  // Phase 1: the part-th of `parts` slices of the events, through ingest.
+  void SendEvents(int part, int parts);
+  // Phase 2: the overrides and request proposals, and two sellers asking each racing
+  // account for a reference at once over gRPC.
+  void SendDecisions();
+  // Phase 3: more events, through ingest.
+  void SendLater();
+  // Waits until ingest put every event sent on v1, each stateful service applied every
+  // input (its stored checkpoints are at the ends of its topics) and nothing is due.
+  bool Settle(const char* phase, absl::Duration timeout = absl::Minutes(4));
+  // Every answer a user can read back.
+  Outcome ReadBack();
+
+  void StartDisturbing(uint64_t seed);
+  void StopDisturbing();
+  void StopAll();
+
+  // Of the service's first replica; its Redis key prefix; every replica's log.
+  int GrpcPort(const std::string& service);
+  int MetricsPort(const std::string& service);
+  std::string StatePrefix(const std::string& service);
+  std::string Logs(const std::string& service);
+  const std::map<std::string, int>& disturbances() const;
+  const testing::SuiteTopics& topics() const;
+
+ private:
+  struct Parts;
+  std::unique_ptr<Parts> p_;
+};
+
+// A calm run, or a disturbed one (options.chaos): events, decisions, then every answer.
 Outcome Run(const Scenario& scenario, const RunOptions& options);
 
 // How `other` differs from `calm`, one line per difference (empty: the same).

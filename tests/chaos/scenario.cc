@@ -212,9 +212,25 @@ Scenario MakeScenario(uint64_t seed, int accounts, const std::string& prefix) {
     }
   }
   // Upstream sends as things happen: by time, accounts interleaved.
-  std::stable_sort(s.events.begin(), s.events.end(), [](const v1::InteractionEvent& a, const v1::InteractionEvent& b) {
+  const auto by_time = [](const v1::InteractionEvent& a, const v1::InteractionEvent& b) {
     return a.occurred_at().seconds() < b.occurred_at().seconds();
-  });
+  };
+  std::stable_sort(s.events.begin(), s.events.end(), by_time);
+  // Then more of the same day: usage, tickets and surveys, after the decisions.
+  const size_t phase1 = s.events.size();
+  for (const std::string& account : s.accounts) {
+    if (!b.Chance(0.5)) continue;
+    b.Usage(account, b.Uniform(0, 50));
+    if (b.Chance(0.3)) {
+      auto* t = b.Event(account).mutable_support_ticket();
+      t->set_ticket_id("later");
+      t->set_status(v1::SupportTicket::ESCALATED);
+    }
+    if (b.Chance(0.3)) b.Event(account).mutable_survey_response()->set_nps(b.Uniform(0, 10));
+  }
+  s.later.assign(s.events.begin() + static_cast<long>(phase1), s.events.end());
+  s.events.resize(phase1);
+  std::stable_sort(s.later.begin(), s.later.end(), by_time);
   return s;
 }
 

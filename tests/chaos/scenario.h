@@ -24,6 +24,7 @@ struct Scenario {
   std::vector<v1::OverrideRecord> overrides;   // phase 2, on accounts of their own
   std::vector<v1::RequestRecord> proposals;    // phase 2, on loyal accounts of their own
   std::vector<std::string> racing;             // phase 2: loyal accounts asked twice at once over gRPC
+  std::vector<v1::InteractionEvent> later;     // phase 3: more events, on every kind of account
   int win_loss_events = 0;                     // outcomes among the events (for insights)
 };
 
