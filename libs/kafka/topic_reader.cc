@@ -27,8 +27,9 @@ class PartitionReader {
 
   // Positions every partition at `since` (by record timestamps; the end where nothing
   // is that recent), or at the beginning when `since` is InfinitePast.
+  // `only`: that partition alone (-1: every one).
   static absl::StatusOr<std::unique_ptr<PartitionReader>> Open(const KafkaSettings& kafka, const std::string& topic,
-                                                               absl::Time since) {
+                                                               absl::Time since, int32_t only = -1) {
     RETENTION_ASSIGN_OR_RETURN(auto conf,
                                internal::MakeConf(kafka, {{"group.id", absl::StrCat("retention-reader-", std::random_device{}())},
                                                           {"isolation.level", "read_committed"},
@@ -51,9 +52,11 @@ class PartitionReader {
     }
     const bool from_start = since == absl::InfinitePast();
     for (const auto* p : *metadata->topics()->at(0)->partitions()) {
+      if (only >= 0 && p->id() != only) continue;
       self->partitions_.push_back(RdKafka::TopicPartition::create(
           topic, p->id(), from_start ? RdKafka::Topic::OFFSET_BEGINNING : absl::ToUnixMillis(since)));
     }
+    if (self->partitions_.empty()) return absl::NotFoundError(absl::StrCat("topic ", topic, " has no partition ", only));
     if (!from_start) {
       RETENTION_RETURN_IF_ERROR(
           internal::FromCode(self->consumer_->offsetsForTimes(self->partitions_, 10000), "offsets for times"));
@@ -113,17 +116,18 @@ absl::StatusOr<std::vector<ConsumedRecord>> ReadTopicToEnd(const KafkaSettings& 
   return out;
 }
 
-absl::Status ReadTopicSince(const KafkaSettings& kafka, const std::string& topic, absl::Time since,
-                            const std::function<absl::Status(const std::vector<ConsumedRecord>&)>& handle,
-                            absl::Duration timeout) {
-  RETENTION_ASSIGN_OR_RETURN(auto reader, PartitionReader::Open(kafka, topic, since));
+namespace {
+
+absl::Status ReadToEnd(PartitionReader& reader, const std::string& topic,
+                       const std::function<absl::Status(const std::vector<ConsumedRecord>&)>& handle,
+                       absl::Duration timeout) {
   const absl::Time deadline = absl::Now() + timeout;
   std::vector<ConsumedRecord> batch;
-  while (!reader->AtEnd()) {
+  while (!reader.AtEnd()) {
     if (absl::Now() > deadline) {
       return absl::DeadlineExceededError(absl::StrCat("reading ", topic, " did not finish in time"));
     }
-    std::optional<ConsumedRecord> record = reader->Next(absl::Milliseconds(200));
+    std::optional<ConsumedRecord> record = reader.Next(absl::Milliseconds(200));
     if (record.has_value()) batch.push_back(*std::move(record));
     if (batch.size() >= 5000 || (!batch.empty() && !record.has_value())) {
       RETENTION_RETURN_IF_ERROR(handle(batch));
@@ -132,6 +136,22 @@ absl::Status ReadTopicSince(const KafkaSettings& kafka, const std::string& topic
   }
   if (!batch.empty()) return handle(batch);
   return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ReadTopicSince(const KafkaSettings& kafka, const std::string& topic, absl::Time since,
+                            const std::function<absl::Status(const std::vector<ConsumedRecord>&)>& handle,
+                            absl::Duration timeout) {
+  RETENTION_ASSIGN_OR_RETURN(auto reader, PartitionReader::Open(kafka, topic, since));
+  return ReadToEnd(*reader, topic, handle, timeout);
+}
+
+absl::Status ReadPartition(const KafkaSettings& kafka, const std::string& topic, int32_t partition,
+                           const std::function<absl::Status(const std::vector<ConsumedRecord>&)>& handle,
+                           absl::Duration timeout) {
+  RETENTION_ASSIGN_OR_RETURN(auto reader, PartitionReader::Open(kafka, topic, absl::InfinitePast(), partition));
+  return ReadToEnd(*reader, topic, handle, timeout);
 }
 
 absl::StatusOr<std::map<int32_t, int64_t>> EndOffsets(const KafkaSettings& kafka, const std::string& topic,

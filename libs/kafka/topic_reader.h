@@ -26,6 +26,12 @@ absl::Status ReadTopicSince(const KafkaSettings& kafka, const std::string& topic
                             const std::function<absl::Status(const std::vector<ConsumedRecord>&)>& handle,
                             absl::Duration timeout);
 
+// Reads one partition of `topic` from its beginning to its current end, handing each
+// batch to `handle`; stops at the first error `handle` returns.
+absl::Status ReadPartition(const KafkaSettings& kafka, const std::string& topic, int32_t partition,
+                           const std::function<absl::Status(const std::vector<ConsumedRecord>&)>& handle,
+                           absl::Duration timeout);
+
 // The end offset (high watermark) of each partition of `topic`.
 absl::StatusOr<std::map<int32_t, int64_t>> EndOffsets(const KafkaSettings& kafka, const std::string& topic,
                                                       absl::Duration timeout);

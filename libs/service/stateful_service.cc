@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "libs/config/flags.h"
 #include "libs/kafka/admin.h"
+#include "libs/kafka/topic_reader.h"
 #include "libs/log/log.h"
 
 namespace retention::service {
@@ -20,7 +21,9 @@ StatefulService::StatefulService(Service* service, StatefulSettings settings, st
   reader_pool_ = std::make_unique<redis::RedisPool>(common.redis, settings_.reader_connections);
   store_ = std::make_unique<stream::RedisStateStore>(loop_redis_.get(), settings_.state_prefix, settings_.index_names);
   reader_ = std::make_unique<stream::AccountReader>(reader_pool_.get(), settings_.state_prefix);
-  partitions_ = service->OrFail(kafka::CheckCoPartitioned(common.kafka, settings_.input_topics, common.startup_timeout));
+  std::vector<std::string> co_partitioned = settings_.input_topics;
+  if (!settings_.signal_topic.empty()) co_partitioned.push_back(settings_.signal_topic);
+  partitions_ = service->OrFail(kafka::CheckCoPartitioned(common.kafka, co_partitioned, common.startup_timeout));
 
   kafka::ProducerOptions producer_options;
   producer_options.kafka = common.kafka;
@@ -31,6 +34,12 @@ StatefulService::StatefulService(Service* service, StatefulSettings settings, st
   loop_settings.input_topics = settings_.input_topics;
   loop_settings.partitions = partitions_;
   loop_settings.quarantine_topic = settings_.quarantine_topic;
+  if (!settings_.signal_topic.empty()) {
+    loop_settings.read_own_signals = [kafka = common.kafka, topic = settings_.signal_topic,
+                                      timeout = common.startup_timeout](int32_t partition, const auto& handle) {
+      return kafka::ReadPartition(kafka, topic, partition, handle, timeout);
+    };
+  }
   loop_settings.max_batch = settings_.max_batch;
   loop_settings.poll_wait = settings_.poll_wait;
   metrics_ = std::make_unique<stream::LoopMetrics>(service->registry(), service->metric_prefix(), service->name());

@@ -25,6 +25,9 @@ struct StatefulSettings {
   std::vector<std::string> index_names;   // the sorted indexes accounts are ranked in
   std::string group_id;                   // Kafka consumer group of the replicas
   std::vector<std::string> input_topics;  // co-partitioned
+  // The service's own signal topic, keyed by account and co-partitioned with the inputs
+  // (empty: none): a rebuild reads back from it what subscribers last saw.
+  std::string signal_topic;
   std::string quarantine_topic;
   size_t max_batch = 2000;
   absl::Duration poll_wait = absl::Milliseconds(100);

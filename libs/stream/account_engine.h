@@ -7,6 +7,8 @@
 // may change its answer (NextDue says when). Both may emit signals.
 #pragma once
 
+#include <algorithm>
+
 #include <string>
 #include <vector>
 
@@ -27,6 +29,14 @@ struct Decoded {
 
 // What one input or one tick produced.
 struct Emitted {
+  // Signal sequences of this fold start above this: a rebuild starts a new generation
+  // (its time in the high 32 bits), so that signals published after it come after any
+  // a subscriber saw before it, however the replay counted.
+  int64_t sequence_base = 0;
+  // Replaying history already published (a rebuild): the signals are dropped, and an
+  // engine leaves what it remembers of its publications alone, so that an account's
+  // first evaluation after the replay publishes its current answer.
+  bool silent = false;
   std::vector<kafka::OutgoingRecord> signals;
   // When each signal's trigger entered the suite (parallel to signals), for latency.
   std::vector<absl::Time> trigger_received_at;
@@ -36,6 +46,9 @@ struct Emitted {
     signals.push_back(std::move(record));
     this->trigger_received_at.push_back(trigger_received_at);
   }
+
+  // The sequence of an account's next signal, after `published`.
+  int64_t NextSequence(int64_t published) const { return std::max(published, sequence_base) + 1; }
 
   // A signal message (with its signal_id set), keyed by its account: protobuf, with the
   // id in a header so subscribers can drop repeats without decoding.
@@ -72,6 +85,11 @@ class AccountEngine {
 
   // What listings keep of the account.
   virtual AccountIndex Index(const State& state) const = 0;
+
+  // During a rebuild: takes back what the service last published for the account (a
+  // record of its own signal topic), so that its next evaluation publishes only a
+  // meaningful change from what subscribers saw. False if the engine keeps nothing.
+  virtual bool RestorePublished(const kafka::ConsumedRecord& /*own_signal*/, State& /*state*/) const { return false; }
 };
 
 }  // namespace retention::stream

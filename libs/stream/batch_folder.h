@@ -35,6 +35,7 @@ struct PartitionPlan {
 
 struct FoldPlan {
   const std::vector<kafka::ConsumedRecord>* records = nullptr;
+  int64_t sequence_base = 0;  // see Emitted::sequence_base
   std::vector<PartitionPlan> partitions;
   std::map<std::string, std::string> stored;  // account -> stored state
 };
@@ -61,6 +62,10 @@ class BatchFolder {
   // Decodes every record of the batch; kept for the Fold that follows.
   virtual std::vector<absl::StatusOr<RecordInfo>> Inspect(const std::vector<kafka::ConsumedRecord>& records) = 0;
   virtual FoldResult Fold(const FoldPlan& plan) = 0;
+  // Folds records of the service's own signal topic (keyed by account) into `states`
+  // (account -> state bytes): see AccountEngine::RestorePublished.
+  virtual void RestorePublished(const std::vector<kafka::ConsumedRecord>& own_signals,
+                                std::map<std::string, std::string>& states) = 0;
 };
 
 // An account that never stops being due would loop forever: at most this many ticks
@@ -91,11 +96,23 @@ class EngineFolder final : public BatchFolder {
     return out;
   }
 
+  void RestorePublished(const std::vector<kafka::ConsumedRecord>& own_signals,
+                        std::map<std::string, std::string>& states) override {
+    for (const kafka::ConsumedRecord& r : own_signals) {
+      State state;
+      auto it = states.find(r.key);
+      if (it != states.end()) state.ParseFromString(it->second);
+      if (engine_->RestorePublished(r, state)) state.SerializeToString(&states[r.key]);
+    }
+  }
+
   FoldResult Fold(const FoldPlan& plan) override {
     FoldResult result;
     std::map<std::string, Slot> slots;
     for (const PartitionPlan& p : plan.partitions) {
       Emitted emitted;
+      emitted.sequence_base = plan.sequence_base;
+      emitted.silent = p.silent;
       std::vector<std::string> touched;
       const auto slot = [&](const std::string& account) -> Slot& {
         auto [it, inserted] = slots.try_emplace(account);

@@ -1,16 +1,19 @@
 #include "libs/stream/state_store.h"
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 
 namespace retention::stream {
 
-// "s=<sequence>;c=<clock ms>;<topic>=<offset>;..." with topics in order: equal
-// checkpoints encode to equal strings, which the store compares.
+// "s=<sequence>;c=<clock ms>;<topic>=<offset>;...;~<topic>=<replay until>;..." with
+// topics in order ('~' starts no topic name): equal checkpoints encode to equal
+// strings, which the store compares.
 std::string Checkpoint::Encode() const {
   std::string out = absl::StrCat("s=", sequence, ";c=", clock == absl::InfinitePast() ? -1 : absl::ToUnixMillis(clock));
   for (const auto& [topic, offset] : offsets) absl::StrAppend(&out, ";", topic, "=", offset);
+  for (const auto& [topic, offset] : replay_until) absl::StrAppend(&out, ";~", topic, "=", offset);
   return out;
 }
 
@@ -29,6 +32,8 @@ absl::StatusOr<Checkpoint> Checkpoint::Decode(const std::string& text) {
       have_sequence = true;
     } else if (name == "c") {
       c.clock = value < 0 ? absl::InfinitePast() : absl::FromUnixMillis(value);
+    } else if (absl::StartsWith(name, "~")) {
+      c.replay_until[std::string(name.substr(1))] = value;
     } else {
       c.offsets[std::string(name)] = value;
     }

@@ -33,6 +33,9 @@ struct Checkpoint {
   int64_t sequence = 0;                   // grows with every write
   absl::Time clock = absl::InfinitePast();  // the partition's stream time
   std::map<std::string, int64_t> offsets;   // input topic -> next offset to read
+  // While a rebuild replays history: input topic -> the offset up to which records
+  // were applied (and published) before, so are applied again silently.
+  std::map<std::string, int64_t> replay_until;
 
   std::string Encode() const;
   static absl::StatusOr<Checkpoint> Decode(const std::string& text);

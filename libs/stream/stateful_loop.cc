@@ -98,13 +98,23 @@ void StatefulLoop::OnAssigned(std::vector<kafka::TopicPartitionOffset>& assigned
   }
 }
 
+void StatefulLoop::KeepReplayMarks(const Owned& o, Checkpoint& to) {
+  to.replay_until.clear();
+  for (const auto& [t, until] : o.silent_until) {
+    if (to.offsets[t] < until) to.replay_until[t] = until;
+  }
+}
+
 void StatefulLoop::OnRevoked(const std::vector<kafka::TopicPartition>& revoked) {
   for (const kafka::TopicPartition& tp : revoked) {
     auto it = owned_.find(tp.partition);
     if (it == owned_.end()) continue;
     it->second.topics_assigned.erase(tp.topic);
     it->second.claimed = false;
-    if (it->second.topics_assigned.empty()) owned_.erase(it);
+    if (it->second.topics_assigned.empty()) {
+      owned_.erase(it);
+      restored_.erase(tp.partition);
+    }
   }
 }
 
@@ -139,7 +149,16 @@ bool StatefulLoop::ClaimPending(const std::atomic<bool>& stop) {
   if (!committed.ok()) return false;
   std::map<kafka::TopicPartition, int64_t> committed_at;
   for (const auto& tpo : *committed) committed_at[{tpo.topic, tpo.partition}] = tpo.offset;
-  std::optional<StoreMeta> meta;
+  auto meta = store_->Meta();
+  dependencies_->Report("redis", meta.status());
+  if (!meta.ok()) return false;
+  // A rebuild starts a new generation of signal sequences (see Emitted::sequence_base).
+  absl::Time rebuilt;
+  std::string unused;
+  sequence_base_ = !meta->rebuild_requested.empty() &&
+                           absl::ParseTime(absl::RFC3339_full, meta->rebuild_requested, &rebuilt, &unused)
+                       ? absl::ToUnixSeconds(rebuilt) << 32
+                       : 0;
   std::vector<kafka::TopicPartitionOffset> seeks;
   for (const PartitionClaim& claim : *claims) {
     const int32_t p = claim.partition;
@@ -156,7 +175,10 @@ bool StatefulLoop::ClaimPending(const std::atomic<bool>& stop) {
         auto stored = claim.checkpoint->offsets.find(t);
         if (stored == claim.checkpoint->offsets.end()) {
           start[t] = committed_offset >= 0 ? committed_offset : kOffsetBeginning;  // an input added since
-        } else if (committed_offset >= 0 && stored->second < committed_offset) {
+        } else if (committed_offset >= 0 && stored->second < committed_offset &&
+                   !(claim.checkpoint->replay_until.count(t) > 0 &&
+                     committed_offset <= claim.checkpoint->replay_until.at(t))) {
+          // (Behind the committed offset is fine only while a rebuild replays up to it.)
           Halt(p, absl::StrCat("its checkpoint says ", t, " was applied up to offset ", stored->second,
                                " but offset ", committed_offset,
                                " is committed: the stored state went back (Redis lost recent writes)"));
@@ -166,13 +188,8 @@ bool StatefulLoop::ClaimPending(const std::atomic<bool>& stop) {
         }
       }
       o.clock = claim.checkpoint->clock;
+      o.silent_until = claim.checkpoint->replay_until;
     } else if (any_committed) {
-      if (!meta.has_value()) {
-        auto read = store_->Meta();
-        dependencies_->Report("redis", read.status());
-        if (!read.ok()) return false;
-        meta = *read;
-      }
       if (meta->rebuild_requested.empty()) {
         Halt(p, "no checkpoint is stored although offsets are committed: the stored state is gone "
                 "(Redis lost its data)");
@@ -192,6 +209,20 @@ bool StatefulLoop::ClaimPending(const std::atomic<bool>& stop) {
       o.clock = absl::InfinitePast();
     }
     for (const auto& [t, offset] : start) seeks.push_back({t, p, offset});
+    restored_.erase(p);
+    if (!o.silent_until.empty() && settings_.read_own_signals) {
+      // Rebuilding: what subscribers last saw of each account comes back first.
+      std::map<std::string, std::string>& restored = restored_[p];
+      if (!Retry("kafka", stop, [&] {
+            restored.clear();
+            return settings_.read_own_signals(p, [&](const std::vector<kafka::ConsumedRecord>& batch) {
+              folder_->RestorePublished(batch, restored);
+              return absl::OkStatus();
+            });
+          })) {
+        return false;
+      }
+    }
     o.claimed = true;
   }
   if (!Retry("kafka", stop, [&] { return consumer_->Seek(seeks); })) return false;
@@ -206,7 +237,8 @@ void StatefulLoop::Halt(int32_t partition, const std::string& why) {
     lost_reason_ = absl::StrCat("the state of partition ", partition, " is lost: ", why);
     metrics_->state_lost.Set(1);
     gate_->Close(absl::StrCat(settings_.service, " refuses to serve: ", lost_reason_, "; ", RecoverHint(settings_.service)));
-    dependencies_->Report("state", absl::FailedPreconditionError(lost_reason_));
+    dependencies_->Report("state",
+                          absl::FailedPreconditionError(absl::StrCat(lost_reason_, "; ", RecoverHint(settings_.service))));
     last_lost_log_ = absl::InfinitePast();
   }
   std::vector<kafka::TopicPartition> all;
@@ -351,6 +383,7 @@ void StatefulLoop::ProcessBatch(std::vector<kafka::ConsumedRecord>& records, con
   for (auto& [p, plan] : plans) {
     if (!plan.silent && Caught(p, lags)) plan.end_clock = std::max(plan.end_clock, wall);
     next[p].clock = plan.end_clock;
+    KeepReplayMarks(owned_[p], next[p]);
   }
   Complete(std::move(plans), records, accounts, std::move(quarantined), next, stop);
 }
@@ -399,6 +432,7 @@ void StatefulLoop::Idle(const std::atomic<bool>& stop) {
     for (const auto& [t, until] : o.silent_until) {
       if (to.offsets[t] < until) plan.silent = true;
     }
+    KeepReplayMarks(o, to);
   }
   if (plans.empty()) return;
   Complete(std::move(plans), {}, {}, {}, next, stop);
@@ -440,6 +474,7 @@ void StatefulLoop::Complete(std::map<int32_t, PartitionPlan> plans, const std::v
   }
   FoldPlan fold;
   fold.records = &records;
+  fold.sequence_base = sequence_base_;
   std::map<std::string, std::string> stored;
   std::vector<std::string> wanted = record_accounts;
   for (const auto& [p, plan] : plans) wanted.insert(wanted.end(), plan.due.begin(), plan.due.end());
@@ -451,6 +486,13 @@ void StatefulLoop::Complete(std::map<int32_t, PartitionPlan> plans, const std::v
         return loaded.status();
       })) {
     return;
+  }
+  for (const std::string& account : wanted) {
+    if (stored.count(account) > 0) continue;
+    for (auto& [p, restored] : restored_) {
+      auto it = restored.find(account);
+      if (it != restored.end()) stored[account] = it->second;
+    }
   }
   fold.stored = std::move(stored);
   for (auto& [p, plan] : plans) fold.partitions.push_back(std::move(plan));
@@ -522,10 +564,15 @@ void StatefulLoop::Complete(std::map<int32_t, PartitionPlan> plans, const std::v
     return;
   }
   std::vector<kafka::TopicPartitionOffset> commit;
+  for (const AccountWrite& w : result.writes) {
+    auto restored = restored_.find(w.partition);
+    if (restored != restored_.end()) restored->second.erase(w.account);  // stored now
+  }
   for (const PartitionWrite& pw : write.partitions) {
     Owned& o = owned_[pw.partition];
     o.checkpoint = pw.to;
     o.clock = pw.to.clock;
+    if (pw.to.replay_until.empty()) restored_.erase(pw.partition);  // the replay is over
     for (const auto& [t, offset] : pw.to.offsets) commit.push_back({t, pw.partition, offset});
   }
   Retry("kafka", stop, [&] {

@@ -48,6 +48,11 @@ namespace retention::stream {
 
 struct LoopSettings {
   std::string service;                   // e.g. "health-score", in logs and metric labels
+  // Reads one partition of the service's own signal topic from its beginning (none if
+  // unset): a rebuild takes back what was last published from it.
+  std::function<absl::Status(int32_t partition,
+                             const std::function<absl::Status(const std::vector<kafka::ConsumedRecord>&)>& handle)>
+      read_own_signals;
   std::vector<std::string> input_topics;  // co-partitioned
   int32_t partitions = 0;                 // their partition count (0: do not check keys)
   std::string quarantine_topic;
@@ -135,6 +140,9 @@ class StatefulLoop {
     std::map<std::string, int64_t> silent_until;  // replaying: records below are not published again
   };
 
+  // Writes into `to` the replay marks of `o` not reached yet, so that a replica that
+  // takes the partition over mid-rebuild goes on replaying silently.
+  static void KeepReplayMarks(const Owned& o, Checkpoint& to);
   void OnAssigned(std::vector<kafka::TopicPartitionOffset>& assigned);
   void OnRevoked(const std::vector<kafka::TopicPartition>& revoked);
   // Claims the partitions assigned but not yet claimed; false if it must wait.
@@ -168,6 +176,10 @@ class StatefulLoop {
   bool lost_ = false;
   std::string lost_reason_;
   absl::Time last_tick_ = absl::InfinitePast();
+  int64_t sequence_base_ = 0;  // of the current generation (since the last rebuild)
+  // While a partition is rebuilt: what its accounts last published (account -> state
+  // bytes), for accounts not stored yet.
+  std::map<int32_t, std::map<std::string, std::string>> restored_;
   absl::Time last_verify_ = absl::InfinitePast();
   absl::Time last_lost_log_ = absl::InfinitePast();
   std::unique_ptr<Backoff> poll_backoff_;

@@ -75,7 +75,7 @@ void ChurnEngine::Reassess(ChurnState& s, absl::Time now, const std::string& tri
   s.set_evaluated_at_ms(absl::ToUnixMillis(now));
   std::optional<Published> last;
   if (s.published()) last = Published{s.published_probability(), s.published_tier()};
-  if (!ShouldPublish(model, last, risk.probability(), risk.tier())) return;
+  if (!ShouldPublish(model, last, risk.probability(), risk.tier()) || out.silent) return;
   v1::ChurnRiskSignal signal;
   signal.set_signal_id(stream::SignalId("cr", {s.account_id(), trigger_id, model.version()}));
   signal.set_account_id(s.account_id());
@@ -86,7 +86,7 @@ void ChurnEngine::Reassess(ChurnState& s, absl::Time now, const std::string& tri
   *signal.mutable_triggered_at() = proto::ToTimestamp(triggered_at);
   *signal.mutable_published_at() = proto::ToTimestamp(now);
   s.set_published(true);
-  s.set_published_sequence(s.published_sequence() + 1);
+  s.set_published_sequence(out.NextSequence(s.published_sequence()));
   signal.set_sequence(s.published_sequence());
   s.set_published_probability(risk.probability());
   s.set_published_tier(risk.tier());
@@ -153,6 +153,16 @@ stream::AccountIndex ChurnEngine::Index(const ChurnState& s) const {
   index.rankings["by_priority"] = risk.retention_priority();
   index.summary = risk.SerializeAsString();
   return index;
+}
+
+bool ChurnEngine::RestorePublished(const kafka::ConsumedRecord& own_signal, ChurnState& s) const {
+  v1::ChurnRiskSignal signal;
+  if (!signal.ParseFromString(own_signal.value) || signal.sequence() < s.published_sequence()) return false;
+  s.set_published(true);
+  s.set_published_sequence(signal.sequence());
+  s.set_published_probability(signal.risk().probability());
+  s.set_published_tier(signal.risk().tier());
+  return true;
 }
 
 }  // namespace retention::churn

@@ -42,6 +42,7 @@ class ChurnEngine final : public stream::AccountEngine<churnrisk::ChurnState, Ch
   absl::Time NextDue(const churnrisk::ChurnState& state) const override;
   void Tick(absl::Time due, churnrisk::ChurnState& state, stream::Emitted& out) const override;
   stream::AccountIndex Index(const churnrisk::ChurnState& state) const override;
+  bool RestorePublished(const kafka::ConsumedRecord& own_signal, churnrisk::ChurnState& state) const override;
 
   const EngineSettings& settings() const { return settings_; }
 

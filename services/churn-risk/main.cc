@@ -41,7 +41,8 @@ int main(int argc, char** argv) {
   service::StatefulService stateful(
       &base,
       {absl::GetFlag(FLAGS_state_prefix), {"by_revenue", "by_priority"}, absl::GetFlag(FLAGS_group_id),
-       {absl::GetFlag(FLAGS_v1_topic), absl::GetFlag(FLAGS_health_topic)}, absl::GetFlag(FLAGS_quarantine_topic),
+       {absl::GetFlag(FLAGS_v1_topic), absl::GetFlag(FLAGS_health_topic)}, absl::GetFlag(FLAGS_churn_topic),
+       absl::GetFlag(FLAGS_quarantine_topic),
        static_cast<size_t>(absl::GetFlag(FLAGS_max_batch)), absl::GetFlag(FLAGS_poll_wait)},
       &folder);
   churn::RiskHub hub;

@@ -151,7 +151,7 @@ void HealthEngine::Reevaluate(HealthState& s, absl::Time now, const std::string&
   const bool meaningful = !s.published() || health.band() != s.published_band() ||
                           health.loyalty_stage() != s.published_stage() ||
                           std::abs(health.score() - s.published_score()) >= set.publish_min_change();
-  if (!meaningful) return;
+  if (!meaningful || out.silent) return;
   v1::HealthSignal signal;
   signal.set_signal_id(stream::SignalId("hs", {s.account_id(), trigger_id, set.version()}));
   signal.set_account_id(s.account_id());
@@ -163,7 +163,7 @@ void HealthEngine::Reevaluate(HealthState& s, absl::Time now, const std::string&
   *signal.mutable_triggered_at() = proto::ToTimestamp(triggered_at);
   *signal.mutable_published_at() = proto::ToTimestamp(now);
   s.set_published(true);
-  s.set_published_sequence(s.published_sequence() + 1);
+  s.set_published_sequence(out.NextSequence(s.published_sequence()));
   signal.set_sequence(s.published_sequence());
   s.set_published_score(health.score());
   s.set_published_band(health.band());
@@ -223,6 +223,17 @@ stream::AccountIndex HealthEngine::Index(const HealthState& s) const {
   index.rankings["by_score"] = summary.score();
   index.summary = summary.SerializeAsString();
   return index;
+}
+
+bool HealthEngine::RestorePublished(const kafka::ConsumedRecord& own_signal, HealthState& s) const {
+  v1::HealthSignal signal;
+  if (!signal.ParseFromString(own_signal.value) || signal.sequence() < s.published_sequence()) return false;
+  s.set_published(true);
+  s.set_published_sequence(signal.sequence());
+  s.set_published_score(signal.health().score());
+  s.set_published_band(signal.health().band());
+  s.set_published_stage(signal.health().loyalty_stage());
+  return true;
 }
 
 }  // namespace retention::health

@@ -38,6 +38,7 @@ class HealthEngine final : public stream::AccountEngine<healthscore::HealthState
   absl::Time NextDue(const healthscore::HealthState& state) const override;
   void Tick(absl::Time due, healthscore::HealthState& state, stream::Emitted& out) const override;
   stream::AccountIndex Index(const healthscore::HealthState& state) const override;
+  bool RestorePublished(const kafka::ConsumedRecord& own_signal, healthscore::HealthState& state) const override;
 
   const EngineSettings& settings() const { return settings_; }
 

@@ -191,7 +191,9 @@ void IngestPipeline::Run(kafka::Consumer& consumer, const std::atomic<bool>& sto
         dependencies_->Report("redis", intact.status());
         if (intact.ok()) {
           CheckMemory(*intact ? absl::OkStatus()
-                              : absl::FailedPreconditionError("the de-duplication memory is gone (Redis lost its data)"));
+                              : absl::FailedPreconditionError(
+                                    "the de-duplication memory is gone (Redis lost its data): repeats would pass; run "
+                                    "`retentionctl rebuild ingest` to rebuild it from retention.interactions.v1"));
         }
       }
       continue;

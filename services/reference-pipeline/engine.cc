@@ -89,7 +89,7 @@ absl::StatusOr<stream::Decoded<ReferenceInput>> ReferenceEngine::Decode(const ka
 void ReferenceEngine::Emit(v1::AdvocacySignal s, ReferenceAccountState& state, absl::Time now,
                            stream::Emitted& out) const {
   s.set_policy_version(settings_.policy.version());
-  state.set_published_sequence(state.published_sequence() + 1);
+  state.set_published_sequence(out.NextSequence(state.published_sequence()));
   s.set_sequence(state.published_sequence());
   // The id depends only on what caused the signal, so a repeat after a crash has the same id.
   s.set_signal_id(stream::SignalId("as", {s.account_id(), v1::AdvocacySignal::Kind_Name(s.kind()), s.trigger_id()}));

@@ -46,7 +46,7 @@ int main(int argc, char** argv) {
       {absl::GetFlag(FLAGS_state_prefix), {"eligible"}, absl::GetFlag(FLAGS_group_id),
        {absl::GetFlag(FLAGS_v1_topic), absl::GetFlag(FLAGS_health_topic), absl::GetFlag(FLAGS_churn_topic),
         absl::GetFlag(FLAGS_requests_topic)},
-       absl::GetFlag(FLAGS_quarantine_topic), static_cast<size_t>(absl::GetFlag(FLAGS_max_batch)),
+       /*signal_topic=*/"", absl::GetFlag(FLAGS_quarantine_topic), static_cast<size_t>(absl::GetFlag(FLAGS_max_batch)),
        absl::GetFlag(FLAGS_poll_wait)},
       &folder);
   reference::AdvocacyHub hub;
