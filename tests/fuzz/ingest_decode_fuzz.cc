@@ -1,6 +1,8 @@
 // ingest's record decoding: any bytes as JSON or protobuf (by the content-type header,
 // or sniffed without it), then validation. An accepted event must stay accepted when
-// re-encoded as protobuf, as it is on retention.interactions.v1.
+// re-encoded as protobuf, as it is on retention.interactions.v1, and render as JSON.
+#include <google/protobuf/util/json_util.h>
+
 #include "services/ingest/decode.h"
 #include "tests/fuzz/engine_harness.h"
 #include "tests/fuzz/fuzz_input.h"
@@ -30,6 +32,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   FUZZ_CHECK(!ingest::Validate(*decoded.event, settings, fuzz::kFuzzWall).has_value());
+  // Readers render events as JSON (retentionctl tail): every accepted event must render,
+  // once the ingestor has stamped received_at (Ingestor replaces the producer's).
+  v1::InteractionEvent published = *decoded.event;
+  published.mutable_received_at()->set_seconds(absl::ToUnixSeconds(fuzz::kFuzzWall));
+  published.mutable_received_at()->set_nanos(0);
+  std::string json;
+  FUZZ_CHECK(google::protobuf::util::MessageToJsonString(published, &json).ok());
   const ingest::Decoded again = ingest::DecodeRecord(
       decoded.event->SerializeAsString(), {{ingest::kContentTypeHeader, ingest::kContentTypeProtobuf}}, settings,
       fuzz::kFuzzWall);

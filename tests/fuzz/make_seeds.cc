@@ -108,6 +108,17 @@ struct Framed {
   void Advance(absl::Duration d) { out.Byte(kAdvanceClock).Uint(static_cast<uint64_t>(absl::ToInt64Seconds(d)), 4); }
 };
 
+// The account's stored state, an event folded into it, then days passing.
+void StoredSeed(const std::string& target, int n, const std::string& account, const std::string& state,
+                const std::string& event) {
+  Framed f;
+  f.Store(account, state);
+  f.Record(0, account, event);
+  f.Feed();
+  f.Advance(absl::Hours(24 * 5));
+  Write(target, absl::StrCat("stored-", n), f.out.str());
+}
+
 void IngestSeeds(const std::vector<generate::Account>& accounts) {
   int n = 0;
   for (const auto& a : accounts) {
@@ -200,12 +211,7 @@ void EngineSeeds(const std::vector<generate::Account>& accounts) {
       f.Feed();
       f.Advance(absl::Hours(24 * 30));
       Write("churn_engine_fuzz", absl::StrCat("events-", n), f.out.str());
-      Framed g;
-      g.Store(account, churn_runner.states().at(account));
-      g.Record(0, account, records.back().value);
-      g.Feed();
-      g.Advance(absl::Hours(24 * 3));
-      Write("churn_engine_fuzz", absl::StrCat("stored-", n), g.out.str());
+      StoredSeed("churn_engine_fuzz", n, account, churn_runner.states().at(account), records.back().value);
     }
     // reference-pipeline: events, signals, a request proposed and moved on.
     {
@@ -237,12 +243,7 @@ void EngineSeeds(const std::vector<generate::Account>& accounts) {
       f.Feed();
       f.Advance(absl::Hours(24 * 40));
       Write("reference_engine_fuzz", absl::StrCat("events-", n), f.out.str());
-      Framed g;
-      g.Store(account, reference_runner.states().at(account));
-      g.Record(0, account, records.back().value);
-      g.Feed();
-      g.Advance(absl::Hours(24 * 5));
-      Write("reference_engine_fuzz", absl::StrCat("stored-", n), g.out.str());
+      StoredSeed("reference_engine_fuzz", n, account, reference_runner.states().at(account), records.back().value);
     }
     // The activity model: health-score's stored activity, then some of the events.
     {
