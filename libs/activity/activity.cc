@@ -132,9 +132,10 @@ void RepairUsage(int32_t today, Activity* a) {
 }  // namespace
 
 int32_t DayOfSeconds(int64_t unix_seconds) {
-  // Floor division that cannot overflow, saturated to int32 (any Timestamp fits).
+  // Floor division that cannot overflow, clamped to the days a Timestamp can name, so
+  // that windows reaching a few hundred days back from any day stay within int32.
   const int64_t day = unix_seconds / kSecondsPerDay - (unix_seconds % kSecondsPerDay < 0 ? 1 : 0);
-  return static_cast<int32_t>(std::clamp<int64_t>(day, INT32_MIN, INT32_MAX));
+  return static_cast<int32_t>(std::clamp<int64_t>(day, kFirstDay, kLastDay));
 }
 
 int32_t DayOf(absl::Time t) { return DayOfSeconds(absl::ToUnixSeconds(t)); }

@@ -121,7 +121,10 @@ TEST(Activity, ExtremeStoredDaysDoNotOverflow) {
   EXPECT_EQ(DaysSilent(a, today), INT32_MAX);
   MeasureValues m = ComputeMeasures(a, today);
   EXPECT_GT(m[v1::DAYS_TO_RENEWAL], 1e6);
-  EXPECT_EQ(DayOfSeconds(INT64_MIN), INT32_MIN);
+  EXPECT_EQ(DayOfSeconds(INT64_MIN), kFirstDay);
+  EXPECT_EQ(DayOfSeconds(INT64_MAX), kLastDay);
+  EXPECT_EQ(DayOf(absl::FromCivil(absl::CivilDay(1, 1, 1), absl::UTCTimeZone())), kFirstDay);
+  EXPECT_EQ(DayOf(absl::FromCivil(absl::CivilDay(9999, 12, 31), absl::UTCTimeZone())), kLastDay);
   EXPECT_EQ(DayOfSeconds(-1), -1);
   EXPECT_EQ(DayOfSeconds(86400), 1);
 }

@@ -241,5 +241,25 @@ TEST_F(HealthEngineTest, AnInputDatedOutsideTheTimestampRangeIsNotDecoded) {
   EXPECT_FALSE(runner.state("acct-far-past").has_value());
 }
 
+// Found by tests/fuzz:health_engine_fuzz: a stored state whose times lie far before
+// year 1 (corrupt, yet readable) was ticked at such a time, and the day arithmetic of
+// the evaluation overflowed. Days are clamped to what a Timestamp can name.
+TEST_F(HealthEngineTest, AStoredStateDatedFarBeforeYear1IsTickedWithoutOverflow) {
+  healthscore::HealthState corrupt;
+  corrupt.set_account_id("acct-corrupt");
+  corrupt.set_evaluated_at_ms(-(int64_t{1} << 62));
+  corrupt.mutable_activity()->set_events(1);
+  corrupt.mutable_activity()->set_last_event_at(-(int64_t{1} << 52));
+  corrupt.mutable_activity()->set_last_usage_day(INT32_MIN + 1);
+  Runner runner(&engine_);
+  runner.Store("acct-corrupt", corrupt.SerializeAsString());
+  History h("acct-corrupt");
+  h.Usage(0, 10);
+  const stream::FoldResult r = runner.Feed(h.Records());
+  EXPECT_GT(r.ticks, 0);
+  ASSERT_TRUE(runner.state("acct-corrupt").has_value());
+  EXPECT_EQ(runner.state("acct-corrupt")->evaluated_at_ms(), absl::ToUnixMillis(Day(0)));
+}
+
 }  // namespace
 }  // namespace retention::health
