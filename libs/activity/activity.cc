@@ -1,6 +1,7 @@
 #include "libs/activity/activity.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <limits>
 #include <set>
 
@@ -97,29 +98,54 @@ struct UsageWindow {
 UsageWindow Usage(const Activity& a, int32_t from, int32_t to) {
   UsageWindow w;
   for (int i = 0; i < a.usage_active_size(); ++i) {
-    const int32_t day = a.usage_base_day() + i;
+    // 64 bits and a bounds check: a stored state may be corrupt.
+    const int64_t day = int64_t{a.usage_base_day()} + i;
     if (day < from || day > to) continue;
     const double active = a.usage_active(i);
     w.sum += active;
     w.max = std::max(w.max, active);
-    if (a.usage_active(i) > 0 || a.usage_sessions(i) > 0) ++w.used_days;
+    if (a.usage_active(i) > 0 || (i < a.usage_sessions_size() && a.usage_sessions(i) > 0)) ++w.used_days;
   }
   return w;
+}
+
+// Days from `from` to `to`, saturated to int32: a corrupt stored day cannot overflow.
+int32_t DaysBetween(int32_t from, int32_t to) {
+  const int64_t days = int64_t{to} - from;
+  return static_cast<int32_t>(std::clamp<int64_t>(days, INT32_MIN, INT32_MAX));
+}
+
+// A stored state is not trusted: the usage arrays go the same length, and usage dated
+// after `today` (which folding never records) goes.
+void RepairUsage(int32_t today, Activity* a) {
+  auto* active = a->mutable_usage_active();
+  auto* sessions = a->mutable_usage_sessions();
+  if (sessions->size() != active->size()) sessions->Resize(active->size(), 0);
+  if (active->empty()) return;
+  const int64_t kept = int64_t{today} - a->usage_base_day() + 1;
+  if (kept < active->size()) {
+    const int keep = static_cast<int>(std::max<int64_t>(kept, 0));
+    active->Truncate(keep);
+    sessions->Truncate(keep);
+  }
 }
 
 }  // namespace
 
 int32_t DayOfSeconds(int64_t unix_seconds) {
-  return static_cast<int32_t>(unix_seconds >= 0 ? unix_seconds / kSecondsPerDay
-                                                : (unix_seconds - kSecondsPerDay + 1) / kSecondsPerDay);
+  // Floor division that cannot overflow, clamped to the days a Timestamp can name, so
+  // that windows reaching a few hundred days back from any day stay within int32.
+  const int64_t day = unix_seconds / kSecondsPerDay - (unix_seconds % kSecondsPerDay < 0 ? 1 : 0);
+  return static_cast<int32_t>(std::clamp<int64_t>(day, kFirstDay, kLastDay));
 }
 
 int32_t DayOf(absl::Time t) { return DayOfSeconds(absl::ToUnixSeconds(t)); }
 
 void Prune(int32_t today, Activity* a) {
+  RepairUsage(today, a);
   const int32_t oldest = today - kDaysKept + 1;
   if (a->usage_active_size() > 0 && a->usage_base_day() < oldest) {
-    const int drop = std::min(a->usage_active_size(), oldest - a->usage_base_day());
+    const int drop = static_cast<int>(std::min<int64_t>(a->usage_active_size(), int64_t{oldest} - a->usage_base_day()));
     a->mutable_usage_active()->erase(a->mutable_usage_active()->begin(), a->mutable_usage_active()->begin() + drop);
     a->mutable_usage_sessions()->erase(a->mutable_usage_sessions()->begin(),
                                        a->mutable_usage_sessions()->begin() + drop);
@@ -285,13 +311,13 @@ FoldNotes Apply(const v1::InteractionEvent& e, absl::Time now, Activity* a) {
 
 std::optional<int32_t> DaysSinceUsage(const Activity& a, int32_t today) {
   if (a.last_usage_day() == 0) return std::nullopt;
-  return today - a.last_usage_day();
+  return DaysBetween(a.last_usage_day(), today);
 }
 
 std::optional<int32_t> DaysSilent(const Activity& a, int32_t today) {
   const int32_t last = std::max(a.last_usage_day(), a.last_engagement_day());
   if (last == 0) return std::nullopt;
-  return today - last;
+  return DaysBetween(last, today);
 }
 
 int AdvocacyActions(const Activity& a, int32_t today) {
@@ -345,7 +371,7 @@ MeasureValues ComputeMeasures(const Activity& a, int32_t today) {
   if (a.has_nps() && DayOfSeconds(a.nps_at()) > today - kNpsFreshDays) m[v1::NPS_LATEST] = a.nps();
   const double csat_n = count(90, [](const DayFacts& f) { return f.csat_count(); });
   if (csat_n > 0) m[v1::CSAT_AVERAGE_90D] = count(90, [](const DayFacts& f) { return f.csat_sum(); }) / csat_n;
-  if (a.last_qbr_day() > 0) m[v1::DAYS_SINCE_QBR] = today - a.last_qbr_day();
+  if (a.last_qbr_day() > 0) m[v1::DAYS_SINCE_QBR] = DaysBetween(a.last_qbr_day(), today);
   m[v1::TRAININGS_90D] = count(90, [](const DayFacts& f) { return f.trainings(); });
   m[v1::WEBINARS_90D] = count(90, [](const DayFacts& f) { return f.webinars(); });
   if (a.stakeholders_known()) {
@@ -365,8 +391,8 @@ MeasureValues ComputeMeasures(const Activity& a, int32_t today) {
   }
   m[v1::PAYMENT_FAILURES_90D] = count(90, [](const DayFacts& f) { return f.payment_failures(); });
   if (a.seats() > 0) m[v1::SEAT_CHANGE_90D] = count(90, [](const DayFacts& f) { return f.seat_change(); }) / a.seats();
-  if (a.renewal_at() > 0) m[v1::DAYS_TO_RENEWAL] = DayOfSeconds(a.renewal_at()) - today;
-  if (a.last_value_day() > 0) m[v1::DAYS_SINCE_VALUE_CONFIRMED] = today - a.last_value_day();
+  if (a.renewal_at() > 0) m[v1::DAYS_TO_RENEWAL] = DaysBetween(today, DayOfSeconds(a.renewal_at()));
+  if (a.last_value_day() > 0) m[v1::DAYS_SINCE_VALUE_CONFIRMED] = DaysBetween(a.last_value_day(), today);
   return m;
 }
 

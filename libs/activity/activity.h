@@ -24,7 +24,10 @@ inline constexpr int kMaxStakeholders = 50;
 // How long an NPS answer counts.
 inline constexpr int kNpsFreshDays = 180;
 
-// Days since the Unix epoch (UTC) of `t`.
+// Days since the Unix epoch (UTC) of `t`, clamped to the days of the years 1-9999 (what a
+// Timestamp can hold): a corrupt stored time cannot make day arithmetic overflow.
+inline constexpr int32_t kFirstDay = -719'162;   // 0001-01-01
+inline constexpr int32_t kLastDay = 2'932'896;   // 9999-12-31
 int32_t DayOf(absl::Time t);
 int32_t DayOfSeconds(int64_t unix_seconds);
 

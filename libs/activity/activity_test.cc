@@ -117,5 +117,43 @@ TEST(Activity, StakeholdersAndFeaturesAreCapped) {
   EXPECT_EQ(a.features_size(), kMaxFeatures);
 }
 
+// Found by tests/fuzz:activity_fuzz: a stored activity whose usage arrays differ in
+// length (or hold days after today) was read past its end when pruned and measured.
+TEST(Activity, ACorruptStoredUsageIsRepairedNotReadPastItsEnd) {
+  Activity a;
+  a.set_last_usage_day(DayOf(Day(10)));
+  a.set_usage_base_day(DayOf(Day(5)));
+  for (int i = 0; i < 5; ++i) a.add_usage_active(10);  // and no usage_sessions at all
+  MeasureValues m = ComputeMeasures(a, DayOf(Day(10)));
+  EXPECT_EQ(m.count(v1::STICKINESS), 1u);
+  Prune(DayOf(Day(7)), &a);  // days 8 and 9 lie after "today": dropped
+  EXPECT_EQ(a.usage_active_size(), 3);
+  EXPECT_EQ(a.usage_sessions_size(), 3);
+  Apply(Usage(7, 20, {"api"}), Day(7), &a);
+  EXPECT_EQ(a.usage_active_size(), a.usage_sessions_size());
+  EXPECT_EQ(a.usage_active(2), 20);
+}
+
+// Days far apart in a corrupt stored state (as tests/fuzz:activity_fuzz makes them)
+// overflowed int32 arithmetic; the distances saturate instead.
+TEST(Activity, ExtremeStoredDaysDoNotOverflow) {
+  Activity a;
+  a.set_last_usage_day(INT32_MIN);
+  a.set_last_engagement_day(INT32_MIN + 1);
+  a.set_last_value_day(INT32_MIN);
+  a.set_renewal_at(INT64_MAX);
+  const int32_t today = DayOf(Day(0));
+  EXPECT_EQ(DaysSinceUsage(a, today), INT32_MAX);
+  EXPECT_EQ(DaysSilent(a, today), INT32_MAX);
+  MeasureValues m = ComputeMeasures(a, today);
+  EXPECT_GT(m[v1::DAYS_TO_RENEWAL], 1e6);
+  EXPECT_EQ(DayOfSeconds(INT64_MIN), kFirstDay);
+  EXPECT_EQ(DayOfSeconds(INT64_MAX), kLastDay);
+  EXPECT_EQ(DayOf(absl::FromCivil(absl::CivilDay(1, 1, 1), absl::UTCTimeZone())), kFirstDay);
+  EXPECT_EQ(DayOf(absl::FromCivil(absl::CivilDay(9999, 12, 31), absl::UTCTimeZone())), kLastDay);
+  EXPECT_EQ(DayOfSeconds(-1), -1);
+  EXPECT_EQ(DayOfSeconds(86400), 1);
+}
+
 }  // namespace
 }  // namespace retention::activity

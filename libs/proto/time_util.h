@@ -15,6 +15,14 @@ inline google::protobuf::Timestamp ToTimestamp(absl::Time t) {
   return ts;
 }
 
+// Whether `ts` is what google.protobuf.Timestamp allows: 0001-01-01T00:00:00Z to
+// 9999-12-31T23:59:59.999999999Z. The binary encoding carries any int64 seconds; a time
+// outside this range can only come from a corrupt or hostile producer.
+inline bool IsValidTimestamp(const google::protobuf::Timestamp& ts) {
+  return ts.seconds() >= -62'135'596'800 && ts.seconds() <= 253'402'300'799 && ts.nanos() >= 0 &&
+         ts.nanos() <= 999'999'999;
+}
+
 inline absl::Time FromTimestamp(const google::protobuf::Timestamp& ts) {
   return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
 }

@@ -49,6 +49,13 @@ class LocalRunner {
     return Fold(std::move(plan), {}, {});
   }
 
+  // Puts `bytes` as the account's stored state, due at once, as a state store could
+  // hand it back: readable or not (fuzzing feeds corrupt ones).
+  void Store(const std::string& account, std::string bytes) {
+    states_[account] = std::move(bytes);
+    due_[account] = absl::InfinitePast();
+  }
+
   std::optional<State> state(const std::string& account) const {
     auto it = states_.find(account);
     if (it == states_.end()) return std::nullopt;

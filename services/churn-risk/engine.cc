@@ -52,6 +52,7 @@ absl::StatusOr<stream::Decoded<ChurnInput>> ChurnEngine::Decode(const kafka::Con
     v1::HealthSignal s;
     if (!s.ParseFromString(record.value)) return absl::InvalidArgumentError("not a retention.v1.HealthSignal");
     if (s.account_id().empty()) return absl::InvalidArgumentError("health signal without account_id");
+    if (!proto::IsValidTimestamp(s.health().as_of())) return absl::InvalidArgumentError("health signal: as_of out of range");
     out.account = s.account_id();
     out.event_time = proto::FromTimestamp(s.health().as_of());
     out.input = std::move(s);
@@ -61,6 +62,7 @@ absl::StatusOr<stream::Decoded<ChurnInput>> ChurnEngine::Decode(const kafka::Con
   if (!e.ParseFromString(record.value)) return absl::InvalidArgumentError("not a retention.v1.InteractionEvent");
   if (e.account_id().empty()) return absl::InvalidArgumentError("event without account_id");
   if (!e.has_occurred_at()) return absl::InvalidArgumentError("event without occurred_at");
+  if (!proto::IsValidTimestamp(e.occurred_at())) return absl::InvalidArgumentError("event: occurred_at out of range");
   out.account = e.account_id();
   out.event_time = proto::FromTimestamp(e.occurred_at());
   out.input = std::move(e);

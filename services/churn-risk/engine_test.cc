@@ -172,5 +172,24 @@ TEST(ChurnEngine, ALateRepeatOfAnOlderHealthSignalChangesNothing) {
   EXPECT_EQ(next[0].sequence(), signals_before + 1);
 }
 
+// An event or health signal dated outside the years 1-9999 (the protobuf encoding allows
+// it) overflowed the activity's day arithmetic, as tests/fuzz found for health-score:
+// such a record is not decoded, and the loop quarantines it.
+TEST(ChurnEngine, AnInputDatedOutsideTheTimestampRangeIsNotDecoded) {
+  const ChurnEngine engine(Settings());
+  v1::InteractionEvent e;
+  e.set_event_id("e1");
+  e.set_account_id("a");
+  e.mutable_occurred_at()->set_seconds(-(int64_t{1} << 62));
+  e.mutable_product_usage()->set_active_users(3);
+  EXPECT_EQ(engine.Decode({"v1", 0, 0, "a", e.SerializeAsString(), {}, 0}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  v1::HealthSignal h;
+  h.set_account_id("a");
+  h.mutable_health()->mutable_as_of()->set_nanos(-5);
+  EXPECT_EQ(engine.Decode({"health", 0, 0, "a", h.SerializeAsString(), {}, 0}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace retention::churn

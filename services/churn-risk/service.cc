@@ -3,26 +3,18 @@
 #include <algorithm>
 
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "libs/grpc/paging.h"
 #include "libs/grpc/status.h"
 #include "libs/stream/grpc_stream.h"
 #include "libs/stream/quarantine.h"
+#include "services/churn-risk/validate.h"
 
 namespace retention::churn {
 namespace {
 
 using grpc_server::ToGrpc;
-
-constexpr size_t kMaxAccountId = 128;
-
-bool IsMonth(const std::string& period) {
-  int year = 0, month = 0;
-  return period.size() == 7 && period[4] == '-' && absl::SimpleAtoi(period.substr(0, 4), &year) &&
-         absl::SimpleAtoi(period.substr(5), &month) && month >= 1 && month <= 12;
-}
 
 absl::Status Unavailable(const absl::Status& status) {
   return absl::UnavailableError(absl::StrCat("state store unavailable: ", status.message()));
@@ -45,11 +37,7 @@ bool Matches(const v1::RiskFilter& filter, const v1::ChurnRisk& risk) {
 grpc::Status ChurnGrpcService::GetRisk(grpc::ServerContext*, const v1::GetRiskRequest* request,
                                        v1::ChurnRisk* response) {
   const std::string& account = request->account_id();
-  if (account.empty()) return ToGrpc(absl::InvalidArgumentError("account_id is required"));
-  if (account.size() > kMaxAccountId) {
-    return ToGrpc(absl::InvalidArgumentError(
-        absl::StrCat("account_id is longer than ", kMaxAccountId, " bytes: ", stream::Clip(account, 32))));
-  }
+  if (auto s = ValidateGetRisk(*request); !s.ok()) return ToGrpc(s);
   if (!gate_->open()) return ToGrpc(absl::UnavailableError(gate_->reason()));
   auto states = reader_->States({account});
   if (!states.ok()) return ToGrpc(Unavailable(states.status()));
@@ -103,15 +91,7 @@ grpc::Status ChurnGrpcService::StreamRisk(grpc::ServerContext* context, const v1
 
 grpc::Status ChurnGrpcService::GetDefectionInsights(grpc::ServerContext*, const v1::GetDefectionInsightsRequest* request,
                                                     v1::DefectionInsights* response) {
-  if (request->periods_size() > 120 || request->segments_size() > 100) {
-    return ToGrpc(absl::InvalidArgumentError("periods: at most 120, segments: at most 100"));
-  }
-  for (const std::string& period : request->periods()) {
-    if (!IsMonth(period)) {
-      return ToGrpc(absl::InvalidArgumentError(
-          absl::StrCat("periods: expected YYYY-MM, got \"", stream::Clip(period, 16), "\"")));
-    }
-  }
+  if (auto s = ValidateGetDefectionInsights(*request); !s.ok()) return ToGrpc(s);
   if (!gate_->open()) return ToGrpc(absl::UnavailableError(gate_->reason()));
   auto counters = reader_->Counters();
   if (!counters.ok()) return ToGrpc(Unavailable(counters.status()));

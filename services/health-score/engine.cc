@@ -126,6 +126,7 @@ absl::StatusOr<stream::Decoded<HealthInput>> HealthEngine::Decode(const kafka::C
     v1::OverrideRecord o;
     if (!o.ParseFromString(record.value)) return absl::InvalidArgumentError("not a retention.v1.OverrideRecord");
     if (o.account_id().empty()) return absl::InvalidArgumentError("override record without account_id");
+    if (!proto::IsValidTimestamp(o.recorded_at())) return absl::InvalidArgumentError("override record: recorded_at out of range");
     out.account = o.account_id();
     out.event_time = proto::FromTimestamp(o.recorded_at());
     out.input = std::move(o);
@@ -135,6 +136,7 @@ absl::StatusOr<stream::Decoded<HealthInput>> HealthEngine::Decode(const kafka::C
   if (!e.ParseFromString(record.value)) return absl::InvalidArgumentError("not a retention.v1.InteractionEvent");
   if (e.account_id().empty()) return absl::InvalidArgumentError("event without account_id");
   if (!e.has_occurred_at()) return absl::InvalidArgumentError("event without occurred_at");
+  if (!proto::IsValidTimestamp(e.occurred_at())) return absl::InvalidArgumentError("event: occurred_at out of range");
   out.account = e.account_id();
   out.event_time = proto::FromTimestamp(e.occurred_at());
   out.input = std::move(e);

@@ -234,5 +234,49 @@ TEST_F(HealthEngineTest, UndecodableInputsAreRefusedWithAReason) {
             "event without occurred_at");
 }
 
+// Found by tests/fuzz:health_engine_fuzz: an event on the v1 topic dated far before
+// year 1 (possible in the protobuf encoding) overflowed the activity's day arithmetic.
+// Such a record cannot be decoded: the loop quarantines it.
+TEST_F(HealthEngineTest, AnInputDatedOutsideTheTimestampRangeIsNotDecoded) {
+  History h("acct-far-past");
+  h.Usage(0, 10);
+  std::vector<kafka::ConsumedRecord> records = h.Records();
+  v1::InteractionEvent e;
+  ASSERT_TRUE(e.ParseFromString(records[0].value));
+  e.mutable_occurred_at()->set_seconds(-(int64_t{1} << 62));
+  records[0].value = e.SerializeAsString();
+  EXPECT_EQ(engine_.Decode(records[0]).status().code(), absl::StatusCode::kInvalidArgument);
+  v1::OverrideRecord o;
+  o.set_account_id("acct-far-past");
+  o.mutable_recorded_at()->set_seconds(int64_t{1} << 62);
+  EXPECT_EQ(engine_.Decode({"overrides", 0, 0, "acct-far-past", o.SerializeAsString(), {}, 0}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  Runner runner(&engine_);
+  std::vector<std::string> errors;
+  runner.Feed(records, &errors);
+  EXPECT_EQ(errors.size(), 1u);
+  EXPECT_FALSE(runner.state("acct-far-past").has_value());
+}
+
+// Found by tests/fuzz:health_engine_fuzz: a stored state whose times lie far before
+// year 1 (corrupt, yet readable) was ticked at such a time, and the day arithmetic of
+// the evaluation overflowed. Days are clamped to what a Timestamp can name.
+TEST_F(HealthEngineTest, AStoredStateDatedFarBeforeYear1IsTickedWithoutOverflow) {
+  healthscore::HealthState corrupt;
+  corrupt.set_account_id("acct-corrupt");
+  corrupt.set_evaluated_at_ms(-(int64_t{1} << 62));
+  corrupt.mutable_activity()->set_events(1);
+  corrupt.mutable_activity()->set_last_event_at(-(int64_t{1} << 52));
+  corrupt.mutable_activity()->set_last_usage_day(INT32_MIN + 1);
+  Runner runner(&engine_);
+  runner.Store("acct-corrupt", corrupt.SerializeAsString());
+  History h("acct-corrupt");
+  h.Usage(0, 10);
+  const stream::FoldResult r = runner.Feed(h.Records());
+  EXPECT_GT(r.ticks, 0);
+  ASSERT_TRUE(runner.state("acct-corrupt").has_value());
+  EXPECT_EQ(runner.state("acct-corrupt")->evaluated_at_ms(), absl::ToUnixMillis(Day(0)));
+}
+
 }  // namespace
 }  // namespace retention::health

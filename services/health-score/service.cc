@@ -10,6 +10,7 @@
 #include "libs/proto/time_util.h"
 #include "libs/stream/grpc_stream.h"
 #include "libs/stream/quarantine.h"
+#include "services/health-score/validate.h"
 
 namespace retention::health {
 namespace {
@@ -19,17 +20,6 @@ using grpc_server::ToGrpc;
 template <typename List, typename Value>
 bool AnyOrContains(const List& list, const Value& value) {
   return list.empty() || std::find(list.begin(), list.end(), value) != list.end();
-}
-
-constexpr size_t kMaxAccountId = 128;
-
-absl::Status CheckAccount(const std::string& account) {
-  if (account.empty()) return absl::InvalidArgumentError("account_id is required");
-  if (account.size() > kMaxAccountId) {
-    return absl::InvalidArgumentError(absl::StrCat("account_id is longer than ", kMaxAccountId, " bytes: ",
-                                                   stream::Clip(account, 32)));
-  }
-  return absl::OkStatus();
 }
 
 std::string NewCommandId() {
@@ -60,7 +50,7 @@ absl::StatusOr<healthscore::HealthState> HealthGrpcService::Load(const std::stri
 
 grpc::Status HealthGrpcService::GetHealth(grpc::ServerContext*, const v1::GetHealthRequest* request,
                                           v1::AccountHealth* response) {
-  if (auto s = CheckAccount(request->account_id()); !s.ok()) return ToGrpc(s);
+  if (auto s = ValidateGetHealth(*request); !s.ok()) return ToGrpc(s);
   auto state = Load(request->account_id());
   if (!state.ok()) return ToGrpc(state.status());
   const absl::Time now = std::max(clock_->Now(), absl::FromUnixMillis(state->evaluated_at_ms()));
@@ -135,18 +125,8 @@ grpc::Status HealthGrpcService::Decide(const std::string& account, v1::OverrideR
 
 grpc::Status HealthGrpcService::SetOverride(grpc::ServerContext*, const v1::SetOverrideRequest* request,
                                             v1::AccountHealth* response) {
-  if (auto s = CheckAccount(request->account_id()); !s.ok()) return ToGrpc(s);
-  if (!(request->score() >= 0 && request->score() <= 100)) {
-    return ToGrpc(absl::InvalidArgumentError(absl::StrCat("score must be 0-100, got ", request->score())));
-  }
-  if (request->reason().empty()) return ToGrpc(absl::InvalidArgumentError("reason is required"));
-  if (request->reason().size() > 1024) return ToGrpc(absl::InvalidArgumentError("reason is longer than 1024 bytes"));
-  if (request->author().empty()) return ToGrpc(absl::InvalidArgumentError("author is required"));
-  if (request->author().size() > 256) return ToGrpc(absl::InvalidArgumentError("author is longer than 256 bytes"));
   const absl::Time now = clock_->Now();
-  if (proto::FromTimestamp(request->expires_at()) <= now) {
-    return ToGrpc(absl::InvalidArgumentError("expires_at must be in the future"));
-  }
+  if (auto s = ValidateSetOverride(*request, now); !s.ok()) return ToGrpc(s);
   v1::OverrideRecord record;
   v1::HealthOverride* o = record.mutable_override();
   o->set_score(request->score());
@@ -159,8 +139,7 @@ grpc::Status HealthGrpcService::SetOverride(grpc::ServerContext*, const v1::SetO
 
 grpc::Status HealthGrpcService::ClearOverride(grpc::ServerContext*, const v1::ClearOverrideRequest* request,
                                               v1::AccountHealth* response) {
-  if (auto s = CheckAccount(request->account_id()); !s.ok()) return ToGrpc(s);
-  if (request->author().size() > 256) return ToGrpc(absl::InvalidArgumentError("author is longer than 256 bytes"));
+  if (auto s = ValidateClearOverride(*request); !s.ok()) return ToGrpc(s);
   v1::OverrideRecord record;
   record.set_cleared_by(request->author());
   return Decide(request->account_id(), std::move(record), response);

@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "libs/proto/time_util.h"
 
 namespace retention::ingest {
 namespace {
@@ -126,6 +127,9 @@ std::optional<Rejection> Validate(const InteractionEvent& e, const IngestSetting
   }
   if (!e.has_occurred_at() || (e.occurred_at().seconds() == 0 && e.occurred_at().nanos() == 0)) {
     return Missing("occurred_at");
+  }
+  if (!proto::IsValidTimestamp(e.occurred_at())) {
+    return Reject(v1::OUT_OF_RANGE, "occurred_at is not a time between the years 1 and 9999");
   }
   const absl::Time occurred =
       absl::FromUnixSeconds(e.occurred_at().seconds()) + absl::Nanoseconds(e.occurred_at().nanos());

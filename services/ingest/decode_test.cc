@@ -122,5 +122,20 @@ TEST(Validate, PayloadKindsAreRequired) {
   EXPECT_EQ(Validate(e, IngestSettings{}, kNow)->detail, "contract_billing.kind is required");
 }
 
+// Found by fuzzing (an event dated far before year 1 made health-score and churn-risk
+// overflow their day arithmetic): the protobuf encoding carries any int64 seconds, so
+// ingest checks that occurred_at is a time a Timestamp may hold.
+TEST(Validate, RejectsAnOccurredAtOutsideTheYears1To9999) {
+  v1::InteractionEvent e = ValidSurvey(9);
+  e.mutable_occurred_at()->set_seconds(-(int64_t{1} << 62));
+  auto rejection = Validate(e, IngestSettings{}, kNow);
+  ASSERT_TRUE(rejection.has_value());
+  EXPECT_EQ(rejection->reason, v1::OUT_OF_RANGE);
+  e.mutable_occurred_at()->set_seconds(1'789'999'000);
+  e.mutable_occurred_at()->set_nanos(-1);
+  EXPECT_TRUE(Validate(e, IngestSettings{}, kNow).has_value());
+  EXPECT_EQ(DecodeRecord(e.SerializeAsString(), Proto(), IngestSettings{}, kNow).rejection.reason, v1::OUT_OF_RANGE);
+}
+
 }  // namespace
 }  // namespace retention::ingest

@@ -7,6 +7,7 @@
 #include "absl/time/clock.h"
 #include "libs/log/log.h"
 #include "libs/stream/quarantine.h"
+#include "services/ingest/validate.h"
 
 namespace retention::ingest {
 namespace {
@@ -20,18 +21,8 @@ std::string NewCallId() {
 
 grpc::Status IngestGrpcService::Submit(grpc::ServerContext* context, const v1::SubmitRequest* request,
                                        v1::SubmitResponse* response) {
-  if (request->events_size() == 0 || request->events_size() > kMaxSubmitEvents) {
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                        absl::StrCat("events: expected 1-", kMaxSubmitEvents, " events, got ",
-                                     request->events_size()));
-  }
-  const size_t max_bytes = ingestor_->settings().max_event_bytes;
-  for (int i = 0; i < request->events_size(); ++i) {
-    const size_t size = request->events(i).ByteSizeLong();
-    if (size > max_bytes) {
-      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                          absl::StrCat("events[", i, "]: ", size, " bytes, more than the limit of ", max_bytes));
-    }
+  if (auto s = ValidateSubmit(*request, ingestor_->settings().max_event_bytes); !s.ok()) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::string(s.message()));
   }
   const std::vector<v1::InteractionEvent> events(request->events().begin(), request->events().end());
   absl::StatusOr<SubmitOutput> output;

@@ -11,10 +11,9 @@
 #include "retention/v1/ingest_service.grpc.pb.h"
 #include "services/ingest/ingestor.h"
 #include "services/ingest/metrics.h"
+#include "services/ingest/validate.h"
 
 namespace retention::ingest {
-
-inline constexpr int kMaxSubmitEvents = 1000;
 
 // Synchronous service: Submit blocks on Redis and on Kafka's acknowledgement, which the
 // sync API's thread pool absorbs better than callback reactors would.

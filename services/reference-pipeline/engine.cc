@@ -58,12 +58,14 @@ absl::StatusOr<stream::Decoded<ReferenceInput>> ReferenceEngine::Decode(const ka
   if (record.topic == settings_.health_topic) {
     v1::HealthSignal s;
     if (!s.ParseFromString(record.value) || s.account_id().empty()) return fail("not a retention.v1.HealthSignal");
+    if (!proto::IsValidTimestamp(s.health().as_of())) return fail("health signal: as_of out of range");
     out.account = s.account_id();
     out.event_time = proto::FromTimestamp(s.health().as_of());
     out.input = std::move(s);
   } else if (record.topic == settings_.churn_topic) {
     v1::ChurnRiskSignal s;
     if (!s.ParseFromString(record.value) || s.account_id().empty()) return fail("not a retention.v1.ChurnRiskSignal");
+    if (!proto::IsValidTimestamp(s.risk().as_of())) return fail("churn-risk signal: as_of out of range");
     out.account = s.account_id();
     out.event_time = proto::FromTimestamp(s.risk().as_of());
     out.input = std::move(s);
@@ -72,6 +74,7 @@ absl::StatusOr<stream::Decoded<ReferenceInput>> ReferenceEngine::Decode(const ka
     if (!r.ParseFromString(record.value) || r.account_id().empty() || r.request_id().empty()) {
       return fail("not a retention.v1.RequestRecord with an account and a request id");
     }
+    if (!proto::IsValidTimestamp(r.recorded_at())) return fail("request record: recorded_at out of range");
     out.account = r.account_id();
     out.event_time = proto::FromTimestamp(r.recorded_at());
     out.input = std::move(r);
@@ -79,6 +82,7 @@ absl::StatusOr<stream::Decoded<ReferenceInput>> ReferenceEngine::Decode(const ka
     v1::InteractionEvent e;
     if (!e.ParseFromString(record.value) || e.account_id().empty()) return fail("not a retention.v1.InteractionEvent");
     if (!e.has_occurred_at()) return fail("event without occurred_at");
+    if (!proto::IsValidTimestamp(e.occurred_at())) return fail("event: occurred_at out of range");
     out.account = e.account_id();
     out.event_time = proto::FromTimestamp(e.occurred_at());
     out.input = std::move(e);

@@ -463,5 +463,24 @@ TEST(RequestLifeCycleTest, MovesAlongAndRefusesTheRest) {
   EXPECT_EQ(CheckCreate(bad).message(), "requested_by is required");
 }
 
+// Inputs dated outside the years 1-9999 (the protobuf encoding allows it) are not
+// decoded, as for health-score and churn-risk (found by tests/fuzz): the loop
+// quarantines them instead of moving the partition's clock to them.
+TEST_F(ReferenceTest, AnInputDatedOutsideTheTimestampRangeIsNotDecoded) {
+  v1::InteractionEvent e;
+  e.set_event_id("e1");
+  e.set_account_id("a");
+  e.mutable_occurred_at()->set_seconds(int64_t{1} << 62);
+  EXPECT_EQ(engine_.Decode({engine_.settings().v1_topic, 0, 0, "a", e.SerializeAsString(), {}, 0}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  v1::RequestRecord r;
+  r.set_account_id("a");
+  r.set_request_id("req-1");
+  r.mutable_recorded_at()->set_seconds(-(int64_t{1} << 62));
+  EXPECT_EQ(
+      engine_.Decode({engine_.settings().requests_topic, 0, 0, "req-1", r.SerializeAsString(), {}, 0}).status().code(),
+      absl::StatusCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace retention::reference

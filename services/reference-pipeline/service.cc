@@ -14,26 +14,16 @@
 #include "libs/stream/grpc_stream.h"
 #include "libs/stream/quarantine.h"
 #include "services/reference-pipeline/requests.h"
+#include "services/reference-pipeline/validate.h"
 
 namespace retention::reference {
 namespace {
 
 using grpc_server::ToGrpc;
 
-constexpr size_t kMaxId = 128;
-
 std::string RandomHex() {
   thread_local std::mt19937_64 rng(std::random_device{}());
   return absl::StrFormat("%016x", rng());
-}
-
-absl::Status CheckId(const std::string& value, const char* field) {
-  if (value.empty()) return absl::InvalidArgumentError(absl::StrCat(field, " is required"));
-  if (value.size() > kMaxId) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, " is longer than ", kMaxId, " bytes: ", stream::Clip(value, 32)));
-  }
-  return absl::OkStatus();
 }
 
 absl::Status Unavailable(const absl::Status& status) {
@@ -81,9 +71,7 @@ absl::StatusOr<std::string> ReferenceGrpcService::AccountOf(const std::string& r
 grpc::Status ReferenceGrpcService::FindReferences(grpc::ServerContext*, const v1::FindReferencesRequest* request,
                                                   v1::FindReferencesResponse* response) {
   const absl::Time start = absl::Now();
-  if (request->limit() < 0 || request->limit() > 100) {
-    return ToGrpc(absl::InvalidArgumentError(absl::StrCat("limit must be 0-100, got ", request->limit())));
-  }
+  if (auto s = ValidateFindReferences(*request); !s.ok()) return ToGrpc(s);
   if (!gate_->open()) return ToGrpc(absl::UnavailableError(gate_->reason()));
   const int limit = request->limit() == 0 ? 10 : request->limit();
   const v1::ReferencePolicy& policy = engine_->settings().policy;
@@ -154,11 +142,7 @@ absl::StatusOr<v1::ReferenceRequest> ReferenceGrpcService::Propose(v1::RequestRe
 
 grpc::Status ReferenceGrpcService::CreateRequest(grpc::ServerContext*, const v1::CreateRequestRequest* create,
                                                  v1::ReferenceRequest* response) {
-  if (auto s = CheckCreate(*create); !s.ok()) return ToGrpc(s);
-  if (auto s = CheckId(create->account_id(), "account_id"); !s.ok()) return ToGrpc(s);
-  if (create->requested_by().size() > 256 || create->note().size() > 4096 || create->contact_id().size() > kMaxId) {
-    return ToGrpc(absl::InvalidArgumentError("requested_by (256), note (4096) or contact_id (128) is too long"));
-  }
+  if (auto s = ValidateCreateRequest(*create); !s.ok()) return ToGrpc(s);
   auto state = Load(create->account_id());
   if (!state.ok()) return ToGrpc(state.status());
   // A quick refusal for what is already known; the decision itself is the owner's.
@@ -179,10 +163,7 @@ grpc::Status ReferenceGrpcService::CreateRequest(grpc::ServerContext*, const v1:
 
 grpc::Status ReferenceGrpcService::UpdateRequest(grpc::ServerContext*, const v1::UpdateRequestRequest* update,
                                                  v1::ReferenceRequest* response) {
-  if (auto s = CheckId(update->request_id(), "request_id"); !s.ok()) return ToGrpc(s);
-  if (update->by().size() > 256 || update->note().size() > 4096) {
-    return ToGrpc(absl::InvalidArgumentError("by (256) or note (4096) is too long"));
-  }
+  if (auto s = ValidateUpdateRequest(*update); !s.ok()) return ToGrpc(s);
   auto account = AccountOf(update->request_id());
   if (!account.ok()) return ToGrpc(account.status());
   auto state = Load(*account);
@@ -204,7 +185,7 @@ grpc::Status ReferenceGrpcService::UpdateRequest(grpc::ServerContext*, const v1:
 
 grpc::Status ReferenceGrpcService::GetRequest(grpc::ServerContext*, const v1::GetRequestRequest* request,
                                               v1::ReferenceRequest* response) {
-  if (auto s = CheckId(request->request_id(), "request_id"); !s.ok()) return ToGrpc(s);
+  if (auto s = ValidateGetRequest(*request); !s.ok()) return ToGrpc(s);
   auto account = AccountOf(request->request_id());
   if (!account.ok()) return ToGrpc(account.status());
   auto state = Load(*account);
@@ -220,7 +201,7 @@ grpc::Status ReferenceGrpcService::GetRequest(grpc::ServerContext*, const v1::Ge
 
 grpc::Status ReferenceGrpcService::GetAdvocacyProfile(grpc::ServerContext*, const v1::GetAdvocacyProfileRequest* request,
                                                       v1::AdvocacyProfile* response) {
-  if (auto s = CheckId(request->account_id(), "account_id"); !s.ok()) return ToGrpc(s);
+  if (auto s = ValidateGetAdvocacyProfile(*request); !s.ok()) return ToGrpc(s);
   auto state = Load(request->account_id());
   if (!state.ok()) return ToGrpc(state.status());
   *response = Current(engine_->settings().policy, *state,

@@ -50,3 +50,34 @@ def cc_grpc_library(name, srcs, cc_proto, visibility = None):
         deps = [cc_proto, "@system//:grpc++"],
         visibility = visibility,
     )
+
+def retention_cc_fuzz_target(name, srcs, deps = [], data = [], corpus = None, copts = []):
+    """A libFuzzer target `name` (LLVMFuzzerTestOneInput in `srcs`) and the test
+    `name_corpus_test`, which runs it once over every file of `corpus` (a folder).
+
+    Under --config=fuzz (clang) `name` links libFuzzer's main and is run by tools/fuzz;
+    in the ordinary g++ build it links //tests/fuzz:replay_main instead, so every
+    target keeps building and its seeds and past crashes keep passing as a unit test."""
+    engine_deps = select({
+        "//tools/bazel:libfuzzer": [],
+        "//conditions:default": ["//tests/fuzz:replay_main"],
+    })
+    native.cc_binary(
+        name = name,
+        srcs = srcs,
+        copts = COPTS + copts,
+        deps = deps + engine_deps,
+        linkopts = select({
+            "//tools/bazel:libfuzzer": ["-fsanitize=fuzzer"],
+            "//conditions:default": [],
+        }),
+        data = data,
+        testonly = True,
+    )
+    corpus = corpus or "corpus/" + name
+    native.sh_test(
+        name = name + "_corpus_test",
+        srcs = ["//tests/fuzz:run_corpus.sh"],
+        args = ["$(location :%s)" % name, native.package_name() + "/" + corpus],
+        data = [":" + name] + data + native.glob([corpus + "/**"]),
+    )
