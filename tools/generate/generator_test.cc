@@ -85,7 +85,7 @@ TEST_F(GeneratedBase, AFifthOfTheAccountsHoldMostOfTheRevenue) {
 // The events tell each trajectory's story, which is what the model has to learn from.
 TEST_F(GeneratedBase, EventsTellTheStoryOfTheTrajectory) {
   for (const Account& a : *accounts_) {
-    int champion_left = 0, advocacy = 0, consent = 0, nps = -1, seats = 0;
+    int champion_left = 0, advocacy = 0, consent = 0, nps = -1, seats = 0, last_usage_day = -1, last_day = -1;
     double early = 0, late = 0;
     int64_t previous = 0;
     const int64_t end = absl::ToUnixSeconds(Settings().end);
@@ -94,11 +94,13 @@ TEST_F(GeneratedBase, EventsTellTheStoryOfTheTrajectory) {
       ASSERT_LT(e.occurred_at().seconds(), end);
       previous = e.occurred_at().seconds();
       const int day = static_cast<int>(120 - (end - e.occurred_at().seconds()) / 86400 - 1);
+      last_day = day;
       if (e.has_stakeholder_change() && e.stakeholder_change().kind() == v1::StakeholderChange::LEFT_COMPANY &&
           e.stakeholder_change().champion()) ++champion_left;
       if (e.has_advocacy_action()) (e.advocacy_action().kind() == v1::AdvocacyAction::REFERENCE_CONSENT ? consent : advocacy)++;
       if (e.has_survey_response()) nps = e.survey_response().nps();
       if (e.has_product_usage()) {
+        last_usage_day = day;
         seats = e.product_usage().licensed_seats();
         if (day < 30) early += e.product_usage().active_users();
         if (day >= 106) late += e.product_usage().active_users();
@@ -117,6 +119,15 @@ TEST_F(GeneratedBase, EventsTellTheStoryOfTheTrajectory) {
     }
     if (l.trajectory == Trajectory::kDetractor) {
       EXPECT_LE(nps, 6);
+    }
+    // Going dark: nothing at all for the last two weeks or more, a renewal to come
+    // within three months; every other account used the product on the last day.
+    const bool dark = l.trajectory == Trajectory::kGoesDark;
+    EXPECT_EQ(last_day <= 119 - 14, dark);
+    EXPECT_EQ(last_usage_day == 119, !dark);
+    if (dark) {
+      EXPECT_GE(last_usage_day, 119 - 63);
+      EXPECT_LE(l.renewal, Settings().end + absl::Hours(24 * 90));
     }
     if (l.trajectory == Trajectory::kDecaying && l.severity > 0.6) {
       EXPECT_LT(late / 14, 0.8 * early / 30);
