@@ -131,7 +131,7 @@ const std::vector<TrajectorySpec>& TrajectorySpecs() {
       {Trajectory::kDetractor, 0.08, 0.20, 0.60, "dissatisfied"},
       {Trajectory::kStuck, 0.07, 0.30, 0.50, "competitor"},
       {Trajectory::kAdvocate, 0.10, 0.02, 0.0, "budget"},
-      {Trajectory::kGoesDark, 0.06, 0.55, 0.40, "no-adoption"},
+      {Trajectory::kGoesDark, 0.06, 0.50, 0.45, "no-adoption"},
   };
   return specs;
 }
@@ -207,11 +207,18 @@ Account GenerateAccount(const Settings& settings, int64_t index) {
   const double base_adoption = t == Trajectory::kStuck ? rng.Uniform(0.35, 0.6) : rng.Uniform(0.55, 0.9);
   const int decline_start = days - rng.Int(45, 75);
   const int champion_left = days - rng.Int(15, 80);
-  // 2 to 9 weeks before the history ends, after its first third (short histories).
-  const int dark_day = std::max(days / 3, days - rng.Int(14, 63));
+  // Going dark 2 to 11 weeks before the history ends, the more severe the earlier (and
+  // the likelier to churn); never in the first third of a short history.
+  const int dark_day = std::max(days / 3, days - 14 - static_cast<int>(std::lround(66 * s)));
   if (t == Trajectory::kGoesDark) b.GoDarkOn(dark_day);
+  // Accounts sometimes pause (holidays, a broken connector) and come back: a short
+  // silence is not yet a verdict, a long one is.
+  const bool pauses = t != Trajectory::kGoesDark && rng.Chance(0.25);
+  const int pause_from = rng.Int(0, days - 1);
+  const int pause_until = pause_from + rng.Int(3, 21);
   int features = t == Trajectory::kStuck ? rng.Int(2, 4) : rng.Int(3, 7);
   for (int d = 0; d < days; ++d) {
+    if (pauses && d >= pause_from && d < pause_until) continue;
     double adoption = base_adoption;
     if (t == Trajectory::kDecaying && d >= decline_start) {
       adoption *= 1 - 0.85 * s * (d - decline_start) / static_cast<double>(days - decline_start);

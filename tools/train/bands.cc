@@ -1,5 +1,8 @@
 #include "tools/train/bands.h"
 
+#include <cmath>
+#include <utility>
+
 #include "absl/strings/str_format.h"
 #include "services/health-score/scoring.h"
 
@@ -15,6 +18,14 @@ ChurnRate Between(const std::vector<double>& score, const std::vector<int>& chur
     r.churned += churned[i];
   }
   return r;
+}
+
+// The Wilson score interval of a rate at z standard errors: (lower, upper).
+std::pair<double, double> Wilson(const ChurnRate& r, double z) {
+  const double n = r.accounts, p = r.rate(), z2 = z * z;
+  const double center = (p + z2 / (2 * n)) / (1 + z2 / n);
+  const double half = z / (1 + z2 / n) * std::sqrt(p * (1 - p) / n + z2 / (4 * n * n));
+  return {center - half, center + half};
 }
 
 }  // namespace
@@ -46,28 +57,29 @@ absl::StatusOr<BandThresholds> FitBands(const std::vector<double>& score, const 
   bool green = false;
   for (int g = 1; g <= 100 && !green; ++g) {
     const ChurnRate r = Between(score, churned, g, 1e300);
-    if (r.accounts >= min_accounts && r.rate() <= targets.green_ratio * base) {
+    if (r.accounts >= min_accounts && Wilson(r, targets.z).second <= targets.green_ratio * base) {
       out.green_from = g;
       green = true;
     }
   }
   if (!green) {
     return absl::FailedPreconditionError(absl::StrFormat(
-        "no threshold gives GREEN (at least %d accounts) a churn rate of at most %.1f%% (%.2f x the base rate %.1f%%)",
-        min_accounts, 100 * targets.green_ratio * base, targets.green_ratio, 100 * base));
+        "no threshold gives GREEN (at least %d accounts) a churn rate of at most %.1f%% (%.2f x the base rate %.1f%%, "
+        "at %.2f standard errors)",
+        min_accounts, 100 * targets.green_ratio * base, targets.green_ratio, 100 * base, targets.z));
   }
   // RED below the highest threshold under GREEN whose accounts churn often enough.
   for (int y = static_cast<int>(out.green_from) - 1; y >= 1; --y) {
     const ChurnRate r = Between(score, churned, -1e300, y);
-    if (r.accounts >= min_accounts && r.rate() >= targets.red_lift * base) {
+    if (r.accounts >= min_accounts && Wilson(r, targets.z).first >= targets.red_lift * base) {
       out.yellow_from = y;
       return out;
     }
   }
   return absl::FailedPreconditionError(absl::StrFormat(
       "no threshold below GREEN (from %.0f) gives RED (at least %d accounts) a churn rate of at least %.1f%% "
-      "(%.2f x the base rate %.1f%%)",
-      out.green_from, min_accounts, 100 * targets.red_lift * base, targets.red_lift, 100 * base));
+      "(%.2f x the base rate %.1f%%, at %.2f standard errors)",
+      out.green_from, min_accounts, 100 * targets.red_lift * base, targets.red_lift, 100 * base, targets.z));
 }
 
 }  // namespace retention::train

@@ -28,9 +28,13 @@ BandRates BandChurnRates(const v1::ScorecardSet& scorecards, const std::vector<d
                          const std::vector<int>& churned);
 
 struct BandTargets {
-  double red_lift = 2.5;      // RED's churn rate at least this times the base rate
-  double green_ratio = 0.4;   // GREEN's at most this times the base rate
+  double red_lift = 2.0;      // RED's churn rate at least this times the base rate
+  double green_ratio = 0.5;   // GREEN's at most this times the base rate
   double min_share = 0.05;    // each of RED and GREEN holds at least this share of accounts
+  // How sure: the targets hold for the bounds of the Wilson interval of each band's
+  // rate at this many standard errors (1.96: 95%), not only for the rate observed,
+  // so that they hold on other accounts too. 0: the observed rates.
+  double z = 1.96;
 };
 
 struct BandThresholds {

@@ -45,7 +45,7 @@ TEST(BandsTest, FitsTheLargestBandsThatMeetTheTargets) {
   std::vector<double> score;
   std::vector<int> churned;
   Base(score, churned);
-  const auto fitted = FitBands(score, churned, {2.1, 0.5, 0.05});
+  const auto fitted = FitBands(score, churned, {2.1, 0.5, 0.05, /*z=*/0});
   ASSERT_THAT(fitted, IsOk());
   const BandRates r = BandChurnRates(Thresholds(fitted->yellow_from, fitted->green_from), score, churned);
   const double base = r.all.rate();
@@ -57,15 +57,36 @@ TEST(BandsTest, FitsTheLargestBandsThatMeetTheTargets) {
   EXPECT_LT(fitted->yellow_from + 1, fitted->green_from);  // RED was held back by its rate, not by GREEN
 }
 
+// Asked to be sure, the bands keep a margin: smaller, with rates further from the
+// targets than the observed rates need.
+TEST(BandsTest, ConfidenceKeepsAMarginFromTheTargets) {
+  std::vector<double> score;
+  std::vector<int> churned;
+  for (int copy = 0; copy < 20; ++copy) Base(score, churned);  // 2,000 accounts, the same shape
+  const auto observed = FitBands(score, churned, {2.1, 0.5, 0.05, 0});
+  const auto sure = FitBands(score, churned, {2.1, 0.5, 0.05, 1.96});
+  ASSERT_THAT(observed, IsOk());
+  ASSERT_THAT(sure, IsOk());
+  EXPECT_LE(sure->yellow_from, observed->yellow_from);
+  EXPECT_GE(sure->green_from, observed->green_from);
+  EXPECT_TRUE(sure->yellow_from < observed->yellow_from || sure->green_from > observed->green_from) << "no margin";
+  // With only the 100 accounts, the margin leaves no GREEN meeting its target at 95%.
+  std::vector<double> few_score;
+  std::vector<int> few_churned;
+  Base(few_score, few_churned);
+  EXPECT_THAT(FitBands(few_score, few_churned, {2.1, 0.5, 0.05, 1.96}),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
 TEST(BandsTest, SaysWhichBandCannotMeetItsTarget) {
   std::vector<double> score;
   std::vector<int> churned;
   Base(score, churned);
   // Half the accounts GREEN at a tenth of the base rate: no.
-  EXPECT_THAT(FitBands(score, churned, {2.1, 0.1, 0.5}),
+  EXPECT_THAT(FitBands(score, churned, {2.1, 0.1, 0.5, 0}),
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("GREEN")));
   // Three times a base rate of 37%: no band churns more than everyone.
-  EXPECT_THAT(FitBands(score, churned, {3.0, 0.5, 0.05}),
+  EXPECT_THAT(FitBands(score, churned, {3.0, 0.5, 0.05, 0}),
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("RED")));
   EXPECT_THAT(FitBands(score, std::vector<int>(score.size(), 0), {}),
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("same outcome")));

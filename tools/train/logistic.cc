@@ -146,6 +146,7 @@ double Auc(const std::vector<double>& score, const std::vector<int>& y) {
 }
 
 double TopDecileLift(const std::vector<double>& score, const std::vector<int>& y) {
+  if (score.empty()) return 0;
   std::vector<size_t> order(score.size());
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return score[a] > score[b]; });

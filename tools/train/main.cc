@@ -46,9 +46,12 @@ ABSL_FLAG(double, holdout, 0.3, "Share of accounts held out for the backtest (by
 ABSL_FLAG(double, l2, 1.0, "L2 penalty on the scaled coefficients");
 ABSL_FLAG(bool, fit_bands, false,
           "Also fit the health band thresholds on the training accounts so that bands mean outcomes");
-ABSL_FLAG(double, band_red_lift, 2.5, "With --fit_bands: RED churns at least this times the base rate");
-ABSL_FLAG(double, band_green_ratio, 0.4, "With --fit_bands: GREEN churns at most this times the base rate");
+ABSL_FLAG(double, band_red_lift, 2.0, "With --fit_bands: RED churns at least this times the base rate");
+ABSL_FLAG(double, band_green_ratio, 0.5, "With --fit_bands: GREEN churns at most this times the base rate");
 ABSL_FLAG(double, band_min_share, 0.05, "With --fit_bands: RED and GREEN each hold at least this share of accounts");
+ABSL_FLAG(double, band_z, 1.96,
+          "With --fit_bands: the targets hold for the bounds of each band's churn rate at this many standard "
+          "errors (Wilson interval; 1.96: 95%), so that they hold on other accounts too; 0: the observed rates");
 ABSL_FLAG(std::string, out_scorecard, "",
           "With --fit_bands: write the scorecards with the fitted thresholds here (text format)");
 ABSL_FLAG(std::string, scorecard_version, "", "Version of the written scorecards (required with --out_scorecard)");
@@ -257,6 +260,15 @@ int main(int argc, char** argv) {
     if (f.feature() == v1::CHURN_FEATURE_HEALTH_SCORE) health_col = static_cast<int>(columns.size());
     columns.push_back(f.feature());
   }
+  if (!absl::GetFlag(FLAGS_features_out).empty()) {
+    std::ofstream out(absl::GetFlag(FLAGS_features_out), std::ios::trunc);
+    std::vector<std::string> names;
+    for (v1::ChurnFeature f : columns) names.push_back(v1::ChurnFeature_Name(f));
+    out << "account_id,split,as_of,churned,health_score,health_band," << absl::StrJoin(names, ",") << "\n";
+    WriteFeatureRows(out, train_rows, "train", fit_cut.at, columns);
+    WriteFeatureRows(out, test_rows, "test", test_cut.at, columns);
+    if (!out.flush()) Fail(absl::DataLossError(absl::StrCat("cannot write ", absl::GetFlag(FLAGS_features_out))));
+  }
   const Matrix train_x = train::FeatureMatrix(train_rows, columns);
   const Matrix test_x = train::FeatureMatrix(test_rows, columns);
   const double l2 = absl::GetFlag(FLAGS_l2);
@@ -291,6 +303,14 @@ int main(int argc, char** argv) {
   }
   const Backtest fitted_bt = Evaluate(fitted_p, test_y), base_bt = Evaluate(base_p, test_y),
                  health_bt = Evaluate(health_p, test_y);
+  // Out of time, the same held-out accounts as of the fit cut too: what time alone costs.
+  std::vector<Row> in_time_rows;
+  for (const Row& r : fit_cut.rows) {
+    if (out_of_time && InHoldout(r.account, holdout)) in_time_rows.push_back(r);
+  }
+  std::vector<double> in_time_p;
+  for (const Row& r : in_time_rows) in_time_p.push_back(retention::churn::Predict(fitted, r.features).probability);
+  const Backtest in_time_bt = out_of_time ? Evaluate(in_time_p, Labels(in_time_rows)) : Backtest{};
 
   const auto rate = [](const std::vector<int>& y) { return 100.0 * std::count(y.begin(), y.end(), 1) / y.size(); };
   std::printf("replayed %lld events of %zu accounts in %.1f s; %lld health signals\n",
@@ -314,6 +334,7 @@ int main(int argc, char** argv) {
     std::printf("%-34s %7.3f %16.2f %8.4f\n", name.c_str(), b.auc, b.lift, b.brier);
   };
   row(fitted.version() + " (fitted)", fitted_bt);
+  if (out_of_time) row(absl::StrCat("  in time, as of ", Rfc3339(fit_cut.at).substr(0, 10)), in_time_bt);
   row(base->version() + " (before)", base_bt);
   row("health score alone", health_bt);
   std::printf("\ncalibration of %s (held-out accounts by predicted probability):\n  %-10s %-10s %s\n",
@@ -334,7 +355,7 @@ int main(int argc, char** argv) {
   std::string fitted_bands_json = "null";
   if (fit_bands) {
     const train::BandTargets targets{absl::GetFlag(FLAGS_band_red_lift), absl::GetFlag(FLAGS_band_green_ratio),
-                                     absl::GetFlag(FLAGS_band_min_share)};
+                                     absl::GetFlag(FLAGS_band_min_share), absl::GetFlag(FLAGS_band_z)};
     auto thresholds = train::FitBands(HealthScores(train_rows), train_y, targets);
     if (!thresholds.ok()) Fail(thresholds.status());
     v1::ScorecardSet calibrated = *scorecards;
@@ -344,8 +365,8 @@ int main(int argc, char** argv) {
     const train::BandRates before = train::BandChurnRates(*scorecards, held_out_scores, test_y);
     const train::BandRates after = train::BandChurnRates(calibrated, held_out_scores, test_y);
     std::printf("\nband thresholds fitted on the %zu training accounts as of %s (RED >= %.2f x base, GREEN <= %.2f x "
-                "base): RED below %g, GREEN from %g\n",
-                train_rows.size(), Rfc3339(fit_cut.at).c_str(), targets.red_lift, targets.green_ratio,
+                "base, at %.2f standard errors): RED below %g, GREEN from %g\n",
+                train_rows.size(), Rfc3339(fit_cut.at).c_str(), targets.red_lift, targets.green_ratio, targets.z,
                 thresholds->yellow_from, thresholds->green_from);
     std::printf("on the %zu held-out accounts as of %s, before:\n", test_rows.size(), Rfc3339(test_cut.at).c_str());
     PrintBands(before);
@@ -360,8 +381,8 @@ int main(int argc, char** argv) {
       std::ofstream out(out_scorecard, std::ios::trunc);
       out << "# retention.v1.ScorecardSet from " << scorecards->version() << " with band thresholds fitted by\n"
           << "# tools/train on " << train_rows.size() << " accounts as of " << Rfc3339(fit_cut.at)
-          << absl::StrFormat(" (RED churns >= %.2f x the base rate, GREEN <= %.2f x).\n", targets.red_lift,
-                             targets.green_ratio)
+          << absl::StrFormat(" (RED churns >= %.2f x the base rate, GREEN <= %.2f x,\n# at %.2f standard errors).\n",
+                             targets.red_lift, targets.green_ratio, targets.z)
           << (absl::GetFlag(FLAGS_note).empty() ? "" : absl::StrCat("# ", absl::GetFlag(FLAGS_note), "\n")) << text;
       if (!out.flush()) Fail(absl::DataLossError(absl::StrCat("cannot write ", out_scorecard)));
       if (auto check = retention::health::LoadScorecardSet(out_scorecard); !check.ok()) Fail(check.status());
@@ -369,15 +390,6 @@ int main(int argc, char** argv) {
     }
   }
 
-  if (!absl::GetFlag(FLAGS_features_out).empty()) {
-    std::ofstream out(absl::GetFlag(FLAGS_features_out), std::ios::trunc);
-    std::vector<std::string> names;
-    for (v1::ChurnFeature f : columns) names.push_back(v1::ChurnFeature_Name(f));
-    out << "account_id,split,as_of,churned,health_score,health_band," << absl::StrJoin(names, ",") << "\n";
-    WriteFeatureRows(out, train_rows, "train", fit_cut.at, columns);
-    WriteFeatureRows(out, test_rows, "test", test_cut.at, columns);
-    if (!out.flush()) Fail(absl::DataLossError(absl::StrCat("cannot write ", absl::GetFlag(FLAGS_features_out))));
-  }
   if (!out_model.empty()) {
     std::string text;
     google::protobuf::TextFormat::PrintToString(fitted, &text);
@@ -401,9 +413,10 @@ int main(int argc, char** argv) {
     out << absl::StrFormat(
         "{\"fit_as_of\":\"%s\",\"as_of\":\"%s\",\"train_accounts\":%d,\"test_accounts\":%d,"
         "\"labelled_without_events\":%d,\"repeated_events\":%d,\"unreadable_lines\":%d,"
-        "\"fitted\":%s,\"base\":%s,\"health_only\":%s,\"bands\":%s,\"fitted_bands\":%s}\n",
+        "\"fitted\":%s,\"fitted_in_time\":%s,\"base\":%s,\"health_only\":%s,\"bands\":%s,\"fitted_bands\":%s}\n",
         Rfc3339(fit_cut.at), Rfc3339(test_cut.at), train_rows.size(), test_rows.size(), test_cut.no_events,
-        replay->repeated, replay->unreadable_lines, ToJson(fitted_bt), ToJson(base_bt), ToJson(health_bt),
+        replay->repeated, replay->unreadable_lines, ToJson(fitted_bt),
+        out_of_time ? ToJson(in_time_bt) : "null", ToJson(base_bt), ToJson(health_bt),
         ToJson(band_rates, *scorecards), fitted_bands_json);
     if (!out.flush()) Fail(absl::DataLossError("cannot write --report_json"));
   }
