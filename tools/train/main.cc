@@ -38,7 +38,7 @@ ABSL_FLAG(std::string, fit_as_of, "",
           "Fit cut (RFC 3339, before --as_of): fit on the training accounts as of it, test on the held-out "
           "accounts as of --as_of (an out-of-time backtest); default: --as_of");
 ABSL_FLAG(std::string, scorecards, "services/health-score/scorecards/default.textproto", "Health scorecards");
-ABSL_FLAG(std::string, base_model, "services/churn-risk/models/churn-2026-11-a.textproto",
+ABSL_FLAG(std::string, base_model, "services/churn-risk/models/churn-2026-11-c.textproto",
           "Model to start from: its features, tiers and thresholds are kept; coefficients are refitted");
 ABSL_FLAG(std::string, out_model, "", "Where to write the fitted model (text format)");
 ABSL_FLAG(std::string, version, "", "Version of the fitted model (required with --out_model)");
@@ -73,7 +73,7 @@ constexpr char kUsage[] = R"(fit and backtest the churn model on a labelled hist
 
   train --events=DIR/events.jsonl --labels=DIR/labels.csv \
         --fit_as_of=2026-10-02T00:00:00Z --as_of=2026-11-01T00:00:00Z \
-        --out_model=services/churn-risk/models/churn-2026-11-c.textproto --version=churn-2026-11-c
+        --out_model=/tmp/churn-new.textproto --version=churn-2026-12-a
 
   An account's features are what churn-risk computes at the cut from the events before
   it; its label is its outcome after the cut (labels.csv's churned, at its renewal_date).)";
