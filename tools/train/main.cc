@@ -46,8 +46,9 @@ ABSL_FLAG(double, holdout, 0.3, "Share of accounts held out for the backtest (by
 ABSL_FLAG(double, l2, 1.0, "L2 penalty on the scaled coefficients");
 ABSL_FLAG(bool, fit_bands, false,
           "Also fit the health band thresholds on the training accounts so that bands mean outcomes");
-ABSL_FLAG(double, band_red_lift, 2.0, "With --fit_bands: RED churns at least this times the base rate");
-ABSL_FLAG(double, band_green_ratio, 0.5, "With --fit_bands: GREEN churns at most this times the base rate");
+// Beyond the 2x and half that bands must mean: room for another base's noise.
+ABSL_FLAG(double, band_red_lift, 2.2, "With --fit_bands: RED churns at least this times the base rate");
+ABSL_FLAG(double, band_green_ratio, 0.4, "With --fit_bands: GREEN churns at most this times the base rate");
 ABSL_FLAG(double, band_min_share, 0.05, "With --fit_bands: RED and GREEN each hold at least this share of accounts");
 ABSL_FLAG(double, band_z, 1.96,
           "With --fit_bands: the targets hold for the bounds of each band's churn rate at this many standard "
