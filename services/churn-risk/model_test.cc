@@ -111,5 +111,21 @@ TEST(ParseModel, ErrorsNameTheLine) {
   EXPECT_EQ(tiers.status().message().substr(0, 14), "m.textproto:4:");
 }
 
+// The fitted model in use (services/kustomization.yaml, tools/demo): silence raises
+// risk, as the generator's goes-dark accounts taught it.
+TEST(LoadModel, TheFittedDefaultModelLearntThatSilenceRaisesRisk) {
+  const char* srcdir = std::getenv("TEST_SRCDIR");
+  auto model = LoadModel(std::string(srcdir ? srcdir : ".") + "/retention/services/churn-risk/models/churn-2026-11-c.textproto");
+  ASSERT_TRUE(model.ok()) << model.status();
+  EXPECT_EQ(model->version(), "churn-2026-11-c");
+  const FeatureValues active = {{v1::CHURN_FEATURE_HEALTH_SCORE, 85}, {v1::CHURN_FEATURE_DAYS_SILENT, 0}};
+  FeatureValues quiet = active;
+  quiet[v1::CHURN_FEATURE_DAYS_SILENT] = 45;
+  const Prediction a = Predict(*model, active), q = Predict(*model, quiet);
+  EXPECT_GT(q.probability, a.probability + 0.05) << a.probability << " -> " << q.probability;
+  ASSERT_FALSE(q.contributions.empty());
+  EXPECT_EQ(q.contributions[0].feature(), v1::CHURN_FEATURE_DAYS_SILENT);
+}
+
 }  // namespace
 }  // namespace retention::churn

@@ -41,7 +41,7 @@ def test_streamed_risks_rank_churners_first_with_auc_at_least_080(tmp_path):
         services.append(suite.Service("churn-risk", flags("churn-risk") + [
             f"--v1_topic={t['v1']}", f"--health_topic={t['health']}", f"--churn_topic={t['churn']}",
             f"--quarantine_topic={t['cq']}",
-            f"--model={suite.ROOT}/services/churn-risk/models/churn-2026-11-b.textproto"], str(tmp_path)))
+            f"--model={suite.ROOT}/services/churn-risk/models/churn-2026-11-c.textproto"], str(tmp_path)))
 
         prefix = suite.unique("pym")
         labels_path = tmp_path / "labels.csv"

@@ -69,7 +69,14 @@ class AccountBuilder {
     return e;
   }
 
+  // Nothing happens from `day` on: the account went dark.
+  void GoDarkOn(int day) { dark_from_ = settings_.end - absl::Hours(24 * (settings_.days - day)); }
+
   std::vector<v1::InteractionEvent> Take() {
+    const int64_t dark = absl::ToUnixSeconds(dark_from_);
+    events_.erase(std::remove_if(events_.begin(), events_.end(),
+                                 [&](const v1::InteractionEvent& e) { return e.occurred_at().seconds() >= dark; }),
+                  events_.end());
     std::stable_sort(events_.begin(), events_.end(), [](const v1::InteractionEvent& a, const v1::InteractionEvent& b) {
       return a.occurred_at().seconds() < b.occurred_at().seconds();
     });
@@ -80,6 +87,7 @@ class AccountBuilder {
   const Settings& settings_;
   std::string account_id_;
   std::vector<v1::InteractionEvent> events_;
+  absl::Time dark_from_ = absl::InfiniteFuture();
 };
 
 Trajectory PickTrajectory(Rng& rng) {
@@ -109,19 +117,21 @@ const char* TrajectoryName(Trajectory t) {
     case Trajectory::kDetractor: return "detractor";
     case Trajectory::kStuck: return "stuck";
     case Trajectory::kAdvocate: return "advocate";
+    case Trajectory::kGoesDark: return "goes-dark";
   }
   return "unknown";
 }
 
 const std::vector<TrajectorySpec>& TrajectorySpecs() {
   static const std::vector<TrajectorySpec> specs = {
-      {Trajectory::kHealthy, 0.45, 0.04, 0.0, "budget"},
+      {Trajectory::kHealthy, 0.39, 0.04, 0.0, "budget"},
       {Trajectory::kDecaying, 0.12, 0.15, 0.75, "low-usage"},
       {Trajectory::kChampionLoss, 0.08, 0.20, 0.60, "champion-left"},
       {Trajectory::kSupportTrouble, 0.10, 0.15, 0.60, "support-quality"},
       {Trajectory::kDetractor, 0.08, 0.20, 0.60, "dissatisfied"},
       {Trajectory::kStuck, 0.07, 0.30, 0.50, "competitor"},
       {Trajectory::kAdvocate, 0.10, 0.02, 0.0, "budget"},
+      {Trajectory::kGoesDark, 0.06, 0.50, 0.45, "no-adoption"},
   };
   return specs;
 }
@@ -147,7 +157,8 @@ Account GenerateAccount(const Settings& settings, int64_t index) {
   label.region = rng.Pick(kRegions);
   int seats = std::max(3, static_cast<int>(label.arr / rng.Uniform(300, 900)));
   if (t == Trajectory::kStuck) seats = std::max(seats, 120 + rng.Int(0, 300));  // deeply rolled out
-  label.renewal = settings.end + absl::Hours(24 * rng.Int(1, 180));
+  // An account that goes dark does so in the months before its renewal.
+  label.renewal = settings.end + absl::Hours(24 * (t == Trajectory::kGoesDark ? rng.Int(7, 90) : rng.Int(1, 180)));
   label.advocate = t == Trajectory::kAdvocate;
   label.churned = rng.Chance(spec.churn_base + spec.churn_severity * s);
   if (label.churned) label.cause = spec.cause;
@@ -196,8 +207,18 @@ Account GenerateAccount(const Settings& settings, int64_t index) {
   const double base_adoption = t == Trajectory::kStuck ? rng.Uniform(0.35, 0.6) : rng.Uniform(0.55, 0.9);
   const int decline_start = days - rng.Int(45, 75);
   const int champion_left = days - rng.Int(15, 80);
+  // Going dark 2 to 11 weeks before the history ends, the more severe the earlier (and
+  // the likelier to churn); never in the first third of a short history.
+  const int dark_day = std::max(days / 3, days - 14 - static_cast<int>(std::lround(66 * s)));
+  if (t == Trajectory::kGoesDark) b.GoDarkOn(dark_day);
+  // Accounts sometimes pause (holidays, a broken connector) and come back: a short
+  // silence is not yet a verdict, a long one is.
+  const bool pauses = t != Trajectory::kGoesDark && rng.Chance(0.25);
+  const int pause_from = rng.Int(0, days - 1);
+  const int pause_until = pause_from + rng.Int(3, 21);
   int features = t == Trajectory::kStuck ? rng.Int(2, 4) : rng.Int(3, 7);
   for (int d = 0; d < days; ++d) {
+    if (pauses && d >= pause_from && d < pause_until) continue;
     double adoption = base_adoption;
     if (t == Trajectory::kDecaying && d >= decline_start) {
       adoption *= 1 - 0.85 * s * (d - decline_start) / static_cast<double>(days - decline_start);
@@ -207,6 +228,7 @@ Account GenerateAccount(const Settings& settings, int64_t index) {
     }
     if (t == Trajectory::kDetractor && d >= decline_start) adoption *= 1 - 0.25 * s;
     if (t == Trajectory::kAdvocate) adoption = std::min(0.98, adoption * 1.1);
+    if (t == Trajectory::kGoesDark && d >= dark_day - 10) adoption *= 0.4 + 0.6 * (dark_day - d) / 10.0;  // tails off
     const int active = std::max(0, static_cast<int>(std::lround(seats * adoption * (1 + 0.08 * rng.Normal()))));
     auto& e = b.Add(d, 23, "product-analytics");
     auto* u = e.mutable_product_usage();
@@ -257,6 +279,7 @@ Account GenerateAccount(const Settings& settings, int64_t index) {
       case Trajectory::kSupportTrouble: nps = rng.Int(4, 8); break;
       case Trajectory::kChampionLoss: nps = rng.Int(5, 8); break;
       case Trajectory::kDecaying: nps = rng.Int(5, 9); break;
+      case Trajectory::kGoesDark: nps = rng.Int(5, 9); break;  // lukewarm, if asked before it went quiet
     }
     auto& e = b.Add(days - rng.Int(5, 55), 10, "surveys", absl::StrCat(label.account_id, "-c", rng.Int(0, contacts - 1)));
     auto* r = e.mutable_survey_response();

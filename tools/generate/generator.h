@@ -23,9 +23,10 @@ enum class Trajectory {
   kDetractor,       // a detractor NPS and low satisfaction
   kStuck,           // high switching cost with low sentiment: stays until renewal
   kAdvocate,        // promoter who vouches in public
+  kGoesDark,        // all activity stops weeks before the renewal; most do not renew
 };
 
-inline constexpr int kTrajectoryCount = 7;
+inline constexpr int kTrajectoryCount = 8;
 
 const char* TrajectoryName(Trajectory t);
 

@@ -85,8 +85,9 @@ TEST_F(GeneratedBase, AFifthOfTheAccountsHoldMostOfTheRevenue) {
 // The events tell each trajectory's story, which is what the model has to learn from.
 TEST_F(GeneratedBase, EventsTellTheStoryOfTheTrajectory) {
   for (const Account& a : *accounts_) {
-    int champion_left = 0, advocacy = 0, consent = 0, nps = -1, seats = 0;
+    int champion_left = 0, advocacy = 0, consent = 0, nps = -1, seats = 0, last_usage_day = -1, last_day = -1;
     double early = 0, late = 0;
+    int early_days = 0, late_days = 0;
     int64_t previous = 0;
     const int64_t end = absl::ToUnixSeconds(Settings().end);
     for (const v1::InteractionEvent& e : a.events) {
@@ -94,14 +95,22 @@ TEST_F(GeneratedBase, EventsTellTheStoryOfTheTrajectory) {
       ASSERT_LT(e.occurred_at().seconds(), end);
       previous = e.occurred_at().seconds();
       const int day = static_cast<int>(120 - (end - e.occurred_at().seconds()) / 86400 - 1);
+      last_day = day;
       if (e.has_stakeholder_change() && e.stakeholder_change().kind() == v1::StakeholderChange::LEFT_COMPANY &&
           e.stakeholder_change().champion()) ++champion_left;
       if (e.has_advocacy_action()) (e.advocacy_action().kind() == v1::AdvocacyAction::REFERENCE_CONSENT ? consent : advocacy)++;
       if (e.has_survey_response()) nps = e.survey_response().nps();
       if (e.has_product_usage()) {
+        last_usage_day = day;
         seats = e.product_usage().licensed_seats();
-        if (day < 30) early += e.product_usage().active_users();
-        if (day >= 106) late += e.product_usage().active_users();
+        if (day < 30) {
+          early += e.product_usage().active_users();
+          ++early_days;
+        }
+        if (day >= 106) {
+          late += e.product_usage().active_users();
+          ++late_days;
+        }
       }
     }
     const Label& l = a.label;
@@ -118,8 +127,18 @@ TEST_F(GeneratedBase, EventsTellTheStoryOfTheTrajectory) {
     if (l.trajectory == Trajectory::kDetractor) {
       EXPECT_LE(nps, 6);
     }
-    if (l.trajectory == Trajectory::kDecaying && l.severity > 0.6) {
-      EXPECT_LT(late / 14, 0.8 * early / 30);
+    // Going dark: nothing at all for the last two weeks or more (longer the more
+    // severe), a renewal to come within three months. Others use the product to the
+    // end, but for a pause of at most 21 days.
+    if (l.trajectory == Trajectory::kGoesDark) {
+      EXPECT_LE(last_day, 119 - 14);
+      EXPECT_EQ(last_usage_day, 119 - 14 - std::lround(66 * l.severity));
+      EXPECT_LE(l.renewal, Settings().end + absl::Hours(24 * 90));
+    } else {
+      EXPECT_GE(last_usage_day, 119 - 21);
+    }
+    if (l.trajectory == Trajectory::kDecaying && l.severity > 0.6 && early_days > 0 && late_days > 0) {
+      EXPECT_LT(late / late_days, 0.8 * early / early_days);
     }
   }
 }

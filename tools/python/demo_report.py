@@ -1,7 +1,7 @@
 """The demo's report, written as a client of the suite would write it (a BI or CRM
 team): it asks the services over gRPC, reads the dead-letter topic, and compares the
-streamed churn risks with the generator's hidden ground truth. Prints the report,
-and saves it as markdown with a PNG chart.
+streamed churn risks and each health band's churn rate with the generator's hidden
+ground truth. Prints the report, and saves it as markdown with a PNG chart.
 
 usage: demo_report.py --health H:P --churn H:P --reference H:P --brokers B
                       --labels labels.csv --ingest_metrics H:P --out DIR
@@ -125,14 +125,31 @@ def main():
     say("\n## Health bands and loyalty stages\n")
     bands = collections.Counter(health_pb2.HealthBand.Name(h.band) for h in health)
     stages = collections.Counter(health_pb2.LoyaltyStage.Name(h.loyalty_stage) for h in health)
-    say("| band | accounts | | stage | accounts |")
-    say("|---|---:|---|---|---:|")
-    band_rows = [(b, bands.get(b, 0)) for b in ("GREEN", "YELLOW", "RED")]
+    # Bands mean outcomes: each band's churn rate at renewal, from the hidden truth.
+    labelled, churned = collections.Counter(), collections.Counter()
+    for h in health:
+        if h.account_id in labels:
+            band = health_pb2.HealthBand.Name(h.band)
+            labelled[band] += 1
+            churned[band] += labels[h.account_id]["churned"] == "1"
+    base = sum(churned.values()) / max(sum(labelled.values()), 1)
+    say(f"Each band's churn rate at the next renewal (the generator's hidden truth) against the base rate "
+        f"of {base:.0%}: a RED account should churn far more often than a GREEN one.\n")
+
+    def churn_rate(band):
+        if not labelled[band]:
+            return "-"
+        rate = churned[band] / labelled[band]
+        return f"{rate:.0%} ({rate / base:.1f}x)" if base else f"{rate:.0%}"
+
+    say("| band | accounts | churn rate | | stage | accounts |")
+    say("|---|---:|---:|---|---|---:|")
+    band_rows = [(b, bands.get(b, 0), churn_rate(b)) for b in ("GREEN", "YELLOW", "RED")]
     stage_rows = [(s, stages.get(s, 0)) for s in ("CHAMPION", "LIKE", "SATISFACTION", "DISLIKE", "AVERSION")]
     for i in range(max(len(band_rows), len(stage_rows))):
-        b = band_rows[i] if i < len(band_rows) else ("", "")
+        b = band_rows[i] if i < len(band_rows) else ("", "", "")
         s = stage_rows[i] if i < len(stage_rows) else ("", "")
-        say(f"| {b[0]} | {b[1]} | | {s[0]} | {s[1]} |")
+        say(f"| {b[0]} | {b[1]} | {b[2]} | | {s[0]} | {s[1]} |")
 
     say("\n## The best reference candidates\n")
     say(f"{best.eligible_accounts} accounts are eligible now (GREEN, LIKE or CHAMPION, churn LOW, a recent success, "

@@ -4,8 +4,14 @@
 #include <cmath>
 #include <numeric>
 
+#include "absl/strings/str_cat.h"
+
 namespace retention::train {
 namespace {
+
+// Newton's method on this convex loss converges in under 10 steps; many more means the
+// labels are (nearly) separable without a penalty.
+constexpr int kMaxIterations = 50;
 
 double Sigmoid(double z) { return z >= 0 ? 1 / (1 + std::exp(-z)) : std::exp(z) / (1 + std::exp(z)); }
 
@@ -37,8 +43,16 @@ std::vector<double> Solve(std::vector<std::vector<double>> a, std::vector<double
 
 }  // namespace
 
-LogisticFit FitLogistic(const Matrix& x, const std::vector<int>& y, double l2) {
-  const size_t cols = x.empty() ? 0 : x[0].size();
+absl::StatusOr<LogisticFit> FitLogistic(const Matrix& x, const std::vector<int>& y, double l2) {
+  if (x.empty() || x.size() != y.size()) {
+    return absl::FailedPreconditionError(absl::StrCat("nothing to fit: ", x.size(), " rows, ", y.size(), " labels"));
+  }
+  const size_t positives = static_cast<size_t>(std::count(y.begin(), y.end(), 1));
+  if (positives == 0 || positives == y.size()) {
+    return absl::FailedPreconditionError(absl::StrCat("all ", y.size(), " labels are ", positives == 0 ? 0 : 1,
+                                                      ": a model needs accounts of both outcomes to tell apart"));
+  }
+  const size_t cols = x[0].size();
   LogisticFit fit;
   fit.mean.assign(cols, 0);
   fit.scale.assign(cols, 1);
@@ -64,7 +78,7 @@ LogisticFit FitLogistic(const Matrix& x, const std::vector<int>& y, double l2) {
     for (size_t j = 0; j < cols; ++j) z[i][j + 1] = (x[i][j].value_or(fit.mean[j]) - fit.mean[j]) / fit.scale[j];
   }
   std::vector<double> w(cols + 1, 0);
-  for (fit.iterations = 1; fit.iterations <= 50; ++fit.iterations) {
+  for (fit.iterations = 1; fit.iterations <= kMaxIterations; ++fit.iterations) {
     std::vector<double> grad(cols + 1, 0);
     std::vector<std::vector<double>> hess(cols + 1, std::vector<double>(cols + 1, 0));
     for (size_t i = 0; i < z.size(); ++i) {
@@ -85,10 +99,14 @@ LogisticFit FitLogistic(const Matrix& x, const std::vector<int>& y, double l2) {
     const std::vector<double> step = Solve(hess, grad);
     double largest = 0;
     for (size_t a = 0; a <= cols; ++a) {
+      if (!std::isfinite(step[a])) return absl::InternalError("Newton's method diverged (a feature separates the labels?)");
       w[a] -= step[a];
       largest = std::max(largest, std::abs(step[a]));
     }
     if (largest < 1e-9) break;
+  }
+  if (fit.iterations > kMaxIterations) {
+    return absl::InternalError(absl::StrCat("Newton's method did not converge in ", kMaxIterations, " steps"));
   }
   fit.intercept = w[0];
   fit.coefficients.assign(w.begin() + 1, w.end());
@@ -128,6 +146,7 @@ double Auc(const std::vector<double>& score, const std::vector<int>& y) {
 }
 
 double TopDecileLift(const std::vector<double>& score, const std::vector<int>& y) {
+  if (score.empty()) return 0;
   std::vector<size_t> order(score.size());
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return score[a] > score[b]; });

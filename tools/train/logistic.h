@@ -4,6 +4,8 @@
 #include <optional>
 #include <vector>
 
+#include "absl/status/statusor.h"
+
 namespace retention::train {
 
 // Rows of features; a missing value is nullopt (imputed with the column mean).
@@ -20,7 +22,9 @@ struct LogisticFit {
 // Fits P(y=1) = sigmoid(intercept + sum coefficient_j (x_j - mean_j) / scale_j) by
 // Newton's method, minimising log-loss + l2 / 2 * |coefficients|^2 (the intercept is
 // not penalised; l2 = 1 is scikit-learn's default C = 1 on standardised features).
-LogisticFit FitLogistic(const Matrix& x, const std::vector<int>& y, double l2 = 1.0);
+// FAILED_PRECONDITION when there is nothing to fit: no rows, or every label the same
+// (the intercept would run off to infinity); INTERNAL if Newton's method diverges.
+absl::StatusOr<LogisticFit> FitLogistic(const Matrix& x, const std::vector<int>& y, double l2 = 1.0);
 
 double PredictLogistic(const LogisticFit& fit, const std::vector<std::optional<double>>& row);
 

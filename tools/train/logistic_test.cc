@@ -3,7 +3,9 @@
 #include <cmath>
 #include <cstdint>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "libs/status/matchers.h"
 
 namespace retention::train {
 namespace {
@@ -54,7 +56,9 @@ TEST(FitLogisticTest, RecoversKnownCoefficients) {
     // Every tenth row lacks b: it counts as the mean.
     x.push_back({a, i % 10 == 0 ? std::nullopt : std::optional<double>(b)});
   }
-  const LogisticFit fit = FitLogistic(x, y, /*l2=*/0);
+  const auto fitted = FitLogistic(x, y, /*l2=*/0);
+  ASSERT_THAT(fitted, testing::IsOk());
+  const LogisticFit& fit = *fitted;
   // Per scaled unit: the raw coefficient times the column's standard deviation.
   EXPECT_NEAR(fit.coefficients[0] / fit.scale[0], 1.5, 0.08);
   EXPECT_NEAR(fit.coefficients[1] / fit.scale[1], -2.0, 0.15);
@@ -67,7 +71,17 @@ TEST(FitLogisticTest, RecoversKnownCoefficients) {
 TEST(FitLogisticTest, PenaltyShrinksCoefficients) {
   Matrix x = {{0.0}, {1.0}, {2.0}, {3.0}, {1.0}, {2.0}};
   std::vector<int> y = {0, 0, 1, 1, 1, 0};
-  EXPECT_LT(std::abs(FitLogistic(x, y, 10).coefficients[0]), std::abs(FitLogistic(x, y, 0.1).coefficients[0]));
+  EXPECT_LT(std::abs(FitLogistic(x, y, 10)->coefficients[0]), std::abs(FitLogistic(x, y, 0.1)->coefficients[0]));
+}
+
+// With one class only the intercept would run off to infinity: refused, at once.
+TEST(FitLogisticTest, RefusesLabelsThatAreAllTheSame) {
+  const Matrix x = {{0.0}, {1.0}, {2.0}, {3.0}};
+  EXPECT_THAT(FitLogistic(x, {1, 1, 1, 1}),
+              testing::StatusIs(absl::StatusCode::kFailedPrecondition, ::testing::HasSubstr("all 4 labels are 1")));
+  EXPECT_THAT(FitLogistic(x, {0, 0, 0, 0}, /*l2=*/0),
+              testing::StatusIs(absl::StatusCode::kFailedPrecondition, ::testing::HasSubstr("all 4 labels are 0")));
+  EXPECT_THAT(FitLogistic({}, {}), testing::StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 
 }  // namespace

@@ -1,13 +1,13 @@
 // Replays a history of interaction events (JSON lines) through health-score's and
 // churn-risk's own engines in one process (the stream runner, no Kafka or Redis): the
-// states the streaming services would hold at the end of the history, or as of a
-// chosen time, with the clock moved there so that silence counts as it would live.
+// states the streaming services would hold at chosen moments (cuts), with the clock
+// moved to each so that silence counts as it would live.
 #pragma once
 
 #include <istream>
 #include <map>
-#include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -17,23 +17,32 @@
 
 namespace retention::train {
 
+// What the services know at one moment, from the events before it.
+struct Snapshot {
+  absl::Time at;
+  std::map<std::string, churnrisk::ChurnState> churn;  // churn-risk's state, by account
+  std::map<std::string, v1::AccountHealth> health;     // health-score's answer at `at`, by account
+};
+
 struct ReplayResult {
-  std::map<std::string, churnrisk::ChurnState> states;  // by account
-  absl::Time as_of;             // the time the states are as of
-  int64_t events = 0;
-  int64_t unreadable_lines = 0;  // not an InteractionEvent: skipped, as ingest would
-  int64_t repeated = 0;          // event ids seen before: dropped, as ingest would
-  int64_t after_as_of = 0;       // events at or after as_of: not folded
-  int64_t health_signals = 0;    // what health-score would have published
+  std::vector<Snapshot> cuts;     // one per ReplayOptions::cuts, in its order
+  int64_t events = 0;             // folded before the last cut
+  int64_t unreadable_lines = 0;   // not an InteractionEvent ingest would accept: skipped
+  int64_t repeated = 0;           // event ids seen before: dropped, as ingest would
+  int64_t after_last_cut = 0;     // events at or after the last cut: not folded
+  int64_t health_signals = 0;     // what health-score would have published
 };
 
 struct ReplayOptions {
-  // Fold only events before this time, and move the clock to it (features as of it).
-  // Unset: to the latest event.
-  std::optional<absl::Time> as_of;
+  // The moments to take the states at, each from the events before it. Empty: one
+  // cut at the latest event, with every event folded.
+  std::vector<absl::Time> cuts;
   int batch_size = 5000;
 };
 
+// Events are folded in time order whatever the file's order (the generator writes
+// chunks of accounts, each in time order), so that daily re-evaluations, snapshots and
+// trends happen as they would have for services that lived through the history.
 // Health signals reach churn-risk as they would on the health topic: after the events
 // of their batch, with health-score's hysteresis. An event without occurred_at is
 // refused (INVALID_ARGUMENT naming the line): its place in time is unknown.
