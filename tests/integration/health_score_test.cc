@@ -132,7 +132,7 @@ TEST(HealthScore, AScriptedDeclineMovesScoreAndBandAndGetHealthExplainsIt) {
   EXPECT_EQ(after.band(), v1::RED) << after.DebugString();
   EXPECT_LT(after.score(), before.score() - 40);
   EXPECT_EQ(after.loyalty_stage(), v1::AVERSION);
-  EXPECT_EQ(after.scorecard_version(), "2026-11-b");
+  EXPECT_EQ(after.scorecard_version(), "2026-11-c");
 
   // The drop, component by component: adoption, support, sentiment and relationship fell.
   std::map<v1::HealthComponent, std::pair<double, double>> change;

@@ -14,7 +14,7 @@
 namespace retention::testing {
 
 // The churn model, scorecard and policy the services ship with (runfile paths).
-inline constexpr char kShippedModel[] = "services/churn-risk/models/churn-2026-11-a.textproto";
+inline constexpr char kShippedModel[] = "services/churn-risk/models/churn-2026-11-c.textproto";
 inline constexpr char kShippedScorecard[] = "services/health-score/scorecards/default.textproto";
 inline constexpr char kShippedPolicy[] = "services/reference-pipeline/policies/default.textproto";
 
