@@ -36,6 +36,9 @@ struct PartitionPlan {
 struct FoldPlan {
   const std::vector<kafka::ConsumedRecord>* records = nullptr;
   int64_t sequence_base = 0;  // see Emitted::sequence_base
+  // The base of an account whose stored state was unreadable and starts afresh: above
+  // anything it published before (the wall clock's seconds in the high 32 bits).
+  int64_t fresh_sequence_base = 0;
   std::vector<PartitionPlan> partitions;
   std::map<std::string, std::string> stored;  // account -> stored state
 };
@@ -123,6 +126,7 @@ class EngineFolder final : public BatchFolder {
             it->second.exists = true;
             if (!it->second.state.ParseFromString(stored->second)) {
               result.unreadable.push_back({account, stored->second});
+              emitted.sequence_base = std::max(emitted.sequence_base, plan.fresh_sequence_base);
               it->second.state = State();
               it->second.changed = true;
             }

@@ -475,6 +475,7 @@ void StatefulLoop::Complete(std::map<int32_t, PartitionPlan> plans, const std::v
   FoldPlan fold;
   fold.records = &records;
   fold.sequence_base = sequence_base_;
+  fold.fresh_sequence_base = absl::ToUnixSeconds(clock_->Now()) << 32;
   std::map<std::string, std::string> stored;
   std::vector<std::string> wanted = record_accounts;
   for (const auto& [p, plan] : plans) wanted.insert(wanted.end(), plan.due.begin(), plan.due.end());

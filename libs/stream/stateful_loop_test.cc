@@ -407,6 +407,11 @@ TEST_F(StatefulLoopTest, UnusableRecordsAndStatesAreQuarantinedWhileOthersFlow) 
   r.Step(6);
   EXPECT_EQ(Sums()["good"], 3);
   EXPECT_EQ(Sums()["corrupt"], 5) << "restarted from a fresh state";
+  const auto signals = kafka.Records("signals");
+  const auto last = std::find_if(signals.rbegin(), signals.rend(), [](const auto& s) { return s.key == "corrupt"; });
+  ASSERT_NE(last, signals.rend());
+  EXPECT_EQ(*kafka::FindHeader(last->headers, "sequence"), absl::StrCat((absl::ToUnixSeconds(clock.Now()) << 32) + 1))
+      << "numbered above anything the lost state published";
   std::multiset<std::string> reasons;
   for (const auto& q : kafka.Records("quarantine")) {
     v1::DeadLetter letter;
