@@ -19,6 +19,9 @@ ABSL_FLAG(absl::Duration, submit_claim_ttl, absl::Seconds(60),
           "How long a Submit call's claim on an event id holds before it is published or lapses");
 ABSL_FLAG(int, max_batch, 5000, "Most records processed in one batch (one Redis round trip, one transaction)");
 ABSL_FLAG(absl::Duration, poll_wait, absl::Milliseconds(100), "How long a poll waits for a first record");
+ABSL_FLAG(absl::Duration, stuck_publish_exit, absl::Minutes(2),
+          "A publish waiting this long while the brokers answer is stuck for good: ingest exits (code 75) so "
+          "that a fresh process takes over, losing nothing (at least 10s)");
 
 namespace retention::ingest {
 
@@ -61,6 +64,10 @@ absl::StatusOr<IngestFlags> ReadIngestFlags() {
   if (absl::GetFlag(FLAGS_max_batch) < 1) return absl::InvalidArgumentError("--max_batch must be at least 1");
   f.pipeline.max_batch = static_cast<size_t>(absl::GetFlag(FLAGS_max_batch));
   f.pipeline.poll_wait = absl::GetFlag(FLAGS_poll_wait);
+  f.pipeline.stuck_publish_exit = absl::GetFlag(FLAGS_stuck_publish_exit);
+  if (f.pipeline.stuck_publish_exit < absl::Seconds(10)) {
+    return absl::InvalidArgumentError("--stuck_publish_exit must be at least 10s");
+  }
   return f;
 }
 

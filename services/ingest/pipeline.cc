@@ -1,11 +1,15 @@
 #include "services/ingest/pipeline.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
 #include <map>
 
 #include "absl/time/clock.h"
 #include "libs/log/log.h"
 #include "libs/status/backoff.h"
+#include "libs/status/status_macros.h"
 
 namespace retention::ingest {
 
@@ -57,22 +61,25 @@ absl::Status IngestPipeline::Publish(kafka::Consumer& consumer, const std::vecto
     }
     offsets = CommitOffsets(pending.batch, offsets);
   }
-  // Retriable calls may be repeated as they are; they resume where they stopped.
-  absl::Status status;
+  // Retriable calls may be repeated as they are; they resume where they stopped. Short
+  // attempts, each failure reported, so that readiness says within seconds that Kafka
+  // is gone even while a transaction waits for it.
+  const absl::Duration attempt = std::min(settings_.kafka_call_timeout, absl::Seconds(5));
+  const absl::Time deadline = absl::Now() + 4 * settings_.kafka_call_timeout;
+  const auto retrying = [&](const std::function<absl::Status()>& call) {
+    while (true) {
+      absl::Status status = call();
+      if (!absl::IsUnavailable(status) || absl::Now() >= deadline) return status;
+      dependencies_->Report("kafka", status);
+    }
+  };
   const std::unique_ptr<kafka::GroupMetadata> group = consumer.GroupInfo();
-  for (int attempt = 0; attempt < 4; ++attempt) {
-    status = producer_->SendOffsetsToTransaction(offsets, *group, settings_.kafka_call_timeout);
-    if (!absl::IsUnavailable(status)) break;
-  }
-  if (!status.ok()) return status;
-  for (int attempt = 0; attempt < 4; ++attempt) {
-    status = producer_->CommitTransaction(settings_.kafka_call_timeout);
-    if (!absl::IsUnavailable(status)) break;
-  }
-  return status;
+  RETENTION_RETURN_IF_ERROR(
+      retrying([&] { return producer_->SendOffsetsToTransaction(offsets, *group, attempt); }));
+  return retrying([&] { return producer_->CommitTransaction(attempt); });
 }
 
-void IngestPipeline::PublishWithRetry(kafka::Consumer& consumer, const std::vector<Pending>& batches,
+bool IngestPipeline::PublishWithRetry(kafka::Consumer& consumer, const std::vector<Pending>& batches,
                                       const std::atomic<bool>& stop) {
   Backoff backoff(absl::Milliseconds(100), absl::Seconds(5));
   while (true) {
@@ -86,7 +93,7 @@ void IngestPipeline::PublishWithRetry(kafka::Consumer& consumer, const std::vect
         metrics_->Add("kafka", pending.output.counts);
         metrics_->batch_seconds().Observe(absl::ToDoubleSeconds(committed - pending.polled_at));
       }
-      return;
+      return true;
     }
     dependencies_->Report("kafka", published);
     if (absl::IsInternal(published)) {
@@ -101,7 +108,7 @@ void IngestPipeline::PublishWithRetry(kafka::Consumer& consumer, const std::vect
           producer_ = std::move(*producer);
         } else {
           dependencies_->Report("kafka", producer.status());
-          if (!backoff.Wait(stop)) return;
+          if (!backoff.Wait(stop)) return false;
         }
       }
       continue;
@@ -111,9 +118,42 @@ void IngestPipeline::PublishWithRetry(kafka::Consumer& consumer, const std::vect
       dependencies_->Report("kafka", aborted);
       if (absl::IsInternal(aborted) || !backoff.Wait(stop)) break;
     }
+    // An abortable error (e.g. this member left the group while Kafka was away, so its
+    // offsets are refused): retrying the same batches cannot succeed until the
+    // consumer has polled again, so they are given up and read again.
+    if (absl::IsAborted(published)) return false;
     // Nothing of an unfinished batch is committed: on stop it is read again later.
+    if (!backoff.Wait(stop)) return false;
+  }
+}
+
+void IngestPipeline::ReadAgainFromCommitted(kafka::Consumer& consumer, const std::atomic<bool>& stop) {
+  {
+    absl::MutexLock lock(&mu_);
+    for (Pending& pending : queue_) done_.push_back(std::move(pending));
+    queue_.clear();
+    given_up_ = false;
+  }
+  std::vector<kafka::TopicPartition> assigned;
+  for (const auto& [tp, position] : consumer.Positions()) assigned.push_back(tp);
+  Backoff backoff(absl::Milliseconds(100), absl::Seconds(5));
+  while (!assigned.empty()) {
+    auto committed = consumer.Committed(assigned, settings_.kafka_call_timeout);
+    absl::Status status = committed.status();
+    if (committed.ok()) {
+      std::vector<kafka::TopicPartitionOffset> seeks;
+      for (const kafka::TopicPartitionOffset& tpo : *committed) {
+        // Without a committed offset, from the start (the group's offset reset policy).
+        seeks.push_back({tpo.topic, tpo.partition, tpo.offset == kafka::kNoOffset ? -2 : tpo.offset});
+      }
+      status = consumer.Seek(seeks);
+      if (status.ok()) break;
+    }
+    dependencies_->Report("kafka", status);
     if (!backoff.Wait(stop)) return;
   }
+  LOG_WARN("batches given up after an abortable Kafka error; reading again from the committed offsets")
+      .Field("partitions", static_cast<int64_t>(assigned.size()));
 }
 
 void IngestPipeline::PublisherLoop(kafka::Consumer* consumer, const std::atomic<bool>* stop) {
@@ -122,17 +162,42 @@ void IngestPipeline::PublisherLoop(kafka::Consumer* consumer, const std::atomic<
     {
       absl::MutexLock lock(&mu_);
       mu_.Await(absl::Condition(
-          +[](IngestPipeline* p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(p->mu_) { return !p->queue_.empty() || p->finished_; },
+          // Nothing is taken while given-up batches wait to be read again (order).
+          +[](IngestPipeline* p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(p->mu_) {
+            return (!p->queue_.empty() && !p->given_up_) || p->finished_;
+          },
           this));
-      if (queue_.empty()) return;  // finished and drained
+      if (queue_.empty() || given_up_) return;  // finished and drained (or to be read again)
       for (Pending& pending : queue_) batches.push_back(std::move(pending));
       queue_.clear();
       publishing_ = true;
+      publishing_since_ = absl::Now();
     }
-    PublishWithRetry(*consumer, batches, *stop);
+    const bool published = PublishWithRetry(*consumer, batches, *stop);
     absl::MutexLock lock(&mu_);
     for (Pending& pending : batches) done_.push_back(std::move(pending));
     publishing_ = false;
+    if (!published && !stop->load()) given_up_ = true;
+  }
+}
+
+void IngestPipeline::ReportStuckPublish(kafka::Consumer& consumer) {
+  absl::Duration waited;
+  {
+    absl::MutexLock lock(&mu_);
+    if (!publishing_) return;
+    waited = absl::Now() - publishing_since_;
+  }
+  if (waited < absl::Seconds(5)) return;
+  const std::string why =
+      absl::StrCat("a batch has waited ", absl::FormatDuration(absl::Trunc(waited, absl::Seconds(1))), " to be published");
+  dependencies_->Report("kafka", absl::UnavailableError(why));
+  if (waited >= settings_.stuck_publish_exit && consumer.CheckBrokers(absl::Seconds(2)).ok()) {
+    LOG_ERROR("kafka transaction stuck although the brokers answer; exiting so that a fresh process takes over")
+        .Field("why", why)
+        .Field("lost", "nothing: the open transaction is aborted and its input read again");
+    std::fflush(stderr);
+    std::_Exit(75);  // EX_TEMPFAIL: restart me
   }
 }
 
@@ -168,11 +233,14 @@ void IngestPipeline::Run(kafka::Consumer& consumer, const std::atomic<bool>& sto
   std::vector<Pending> garbage;
   while (!stop.load()) {
     liveness_->Beat();
+    bool given_up = false;
     {
       absl::MutexLock lock(&mu_);
       garbage.swap(done_);
+      given_up = given_up_;
     }
     garbage.clear();
+    if (given_up) ReadAgainFromCommitted(consumer, stop);
     auto batch = consumer.PollBatch(settings_.max_batch, settings_.poll_wait);
     const absl::Time polled_at = absl::Now();
     metrics_->consumer_lag().Set(static_cast<double>(consumer.Lag()));
@@ -183,8 +251,11 @@ void IngestPipeline::Run(kafka::Consumer& consumer, const std::atomic<bool>& sto
     }
     poll_backoff.Reset();
     if (batch->empty()) {
+      ReportStuckPublish(consumer);
       // Idle after an outage: only a broker's answer shows that Kafka is back.
-      if (!dependencies_->up("kafka")) dependencies_->Report("kafka", consumer.CheckBrokers(absl::Seconds(2)));
+      if (!dependencies_->up("kafka") && !publishing()) {
+        dependencies_->Report("kafka", consumer.CheckBrokers(absl::Seconds(2)));
+      }
       if (absl::Now() - last_verify_ >= settings_.verify_interval) {
         last_verify_ = absl::Now();
         auto intact = dedupe_->Intact();
@@ -224,13 +295,22 @@ void IngestPipeline::Run(kafka::Consumer& consumer, const std::atomic<bool>& sto
       }
     }
     if (!output.has_value()) break;
-    absl::MutexLock lock(&mu_);
-    mu_.Await(absl::Condition(
+    const absl::Condition room_or_given_up(
         +[](IngestPipeline* p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(p->mu_) {
-          return p->queue_.size() < p->settings_.max_pending_batches;
+          return p->given_up_ || p->queue_.size() < p->settings_.max_pending_batches;
         },
-        this));
-    queue_.push_back(Pending{std::move(*batch), std::move(*output), polled_at});
+        this);
+    while (true) {
+      {
+        absl::MutexLock lock(&mu_);
+        if (mu_.AwaitWithTimeout(room_or_given_up, absl::Seconds(1))) {
+          // Given up: this batch is dropped with the queue and read again.
+          if (!given_up_) queue_.push_back(Pending{std::move(*batch), std::move(*output), polled_at});
+          break;
+        }
+      }
+      ReportStuckPublish(consumer);  // (no liveness beat here: a publish stuck for good restarts the pod)
+    }
   }
   {
     absl::MutexLock lock(&mu_);

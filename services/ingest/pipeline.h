@@ -36,6 +36,11 @@ struct PipelineSettings {
   absl::Duration kafka_call_timeout = absl::Seconds(30);
   // How often an idle pipeline checks that the de-duplication memory is intact.
   absl::Duration verify_interval = absl::Seconds(2);
+  // A publish waiting this long while the brokers answer again is stuck for good (some
+  // transactional calls of librdkafka 2.0 never return once the group coordinator was
+  // lost mid-call): the process exits so that a fresh one takes over. Nothing is lost:
+  // the open transaction is aborted by the next incarnation and its input read again.
+  absl::Duration stuck_publish_exit = absl::Minutes(2);
 };
 
 class IngestPipeline {
@@ -69,8 +74,20 @@ class IngestPipeline {
 
   void PublisherLoop(kafka::Consumer* consumer, const std::atomic<bool>* stop);
   // Publishes batches in one transaction until committed or abandoned (stop).
-  void PublishWithRetry(kafka::Consumer& consumer, const std::vector<Pending>& batches,
+  // Reports Kafka down while a publish has waited for it for seconds, and exits when it
+  // is stuck for good (see PipelineSettings::stuck_publish_exit).
+  void ReportStuckPublish(kafka::Consumer& consumer);
+  bool publishing() {
+    absl::MutexLock lock(&mu_);
+    return publishing_;
+  }
+  // False if the batches were given up (an abortable error, e.g. this member left the
+  // group meanwhile) or on stop: nothing of them is committed.
+  bool PublishWithRetry(kafka::Consumer& consumer, const std::vector<Pending>& batches,
                         const std::atomic<bool>& stop);
+  // After batches were given up: drops what is queued and reads again from the
+  // group's committed offsets (the batches' claims let them be published again).
+  void ReadAgainFromCommitted(kafka::Consumer& consumer, const std::atomic<bool>& stop);
   absl::Status Publish(kafka::Consumer& consumer, const std::vector<Pending>& batches);
   // The state of the de-duplication memory: reported, and rebuilt when asked.
   void CheckMemory(const absl::Status& claimed);
@@ -92,7 +109,9 @@ class IngestPipeline {
   // allocated: glibc frees memory of another thread's arena slowly, under its lock.
   std::vector<Pending> done_ ABSL_GUARDED_BY(mu_);
   bool publishing_ ABSL_GUARDED_BY(mu_) = false;
-  bool finished_ ABSL_GUARDED_BY(mu_) = false;      // no more batches will come
+  absl::Time publishing_since_ ABSL_GUARDED_BY(mu_);
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;       // no more batches will come
+  bool given_up_ ABSL_GUARDED_BY(mu_) = false;       // see PublishWithRetry
 };
 
 }  // namespace retention::ingest
