@@ -35,6 +35,8 @@ ABSL_FLAG(std::string, clock_start, "",
 ABSL_FLAG(double, clock_rate, 1,
           "Tests and demos only: with --clock_start, how many times faster than real time the clock runs "
           "(0: it stays at --clock_start)");
+ABSL_FLAG(std::string, clock_until, "",
+          "Tests and demos only: with --clock_start, the RFC 3339 time at which the clock stops");
 
 namespace retention::config {
 namespace {
@@ -101,6 +103,18 @@ absl::StatusOr<CommonSettings> ReadCommonFlags(absl::string_view service) {
       return absl::InvalidArgumentError(absl::StrCat("--clock_start=\"", start, "\": expected RFC 3339: ", error));
     }
     settings.clock_start = t;
+  }
+  if (const std::string until = absl::GetFlag(FLAGS_clock_until); !until.empty()) {
+    absl::Time t;
+    std::string error;
+    if (!absl::ParseTime(absl::RFC3339_full, until, &t, &error)) {
+      return absl::InvalidArgumentError(absl::StrCat("--clock_until=\"", until, "\": expected RFC 3339: ", error));
+    }
+    if (!settings.clock_start.has_value() || t < *settings.clock_start) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--clock_until=\"", until, "\": needs --clock_start, and must not be before it"));
+    }
+    settings.clock_until = t;
   }
   settings.clock_rate = absl::GetFlag(FLAGS_clock_rate);
   if (!(settings.clock_rate >= 0 && settings.clock_rate <= 1e7)) {

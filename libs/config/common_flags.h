@@ -25,6 +25,7 @@ struct CommonSettings {
   // clock_start at clock_rate times real speed.
   std::optional<absl::Time> clock_start;
   double clock_rate = 1;
+  absl::Time clock_until = absl::InfiniteFuture();  // where it stops
 };
 
 // Reads and checks the shared flags (after ParseFlags) for `service` (e.g.

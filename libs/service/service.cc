@@ -16,10 +16,11 @@ Service::Service(std::string name, std::string metric_prefix, config::CommonSett
       stop_(&config::StopOnSignals()) {
   dependencies_ = std::make_unique<dependency::DependencyHealth>(*registry_, metric_prefix_, dependencies);
   if (common_.clock_start.has_value()) {
-    clock_ = std::make_unique<stream::ScaledClock>(*common_.clock_start, common_.clock_rate);
+    clock_ = std::make_unique<stream::ScaledClock>(*common_.clock_start, common_.clock_rate, common_.clock_until);
     LOG_WARN("clock runs from a set time, not the wall clock (tests and demos only)")
         .Field("clock_start", absl::FormatTime(absl::RFC3339_sec, *common_.clock_start, absl::UTCTimeZone()))
-        .Field("clock_rate", common_.clock_rate);
+        .Field("clock_rate", common_.clock_rate)
+        .Field("clock_until", absl::FormatTime(absl::RFC3339_sec, common_.clock_until, absl::UTCTimeZone()));
   } else {
     clock_ = std::make_unique<stream::SystemClock>();
   }

@@ -2,6 +2,8 @@
 // and end-to-end tests can run it faster than real time (days of silence in minutes).
 #pragma once
 
+#include <algorithm>
+
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -42,18 +44,21 @@ class ManualClock final : public Clock {
   absl::Time now_ ABSL_GUARDED_BY(mu_);
 };
 
-// Starts at `start` and runs `rate` times faster than the wall clock: a day of
-// silence passes in 1/rate days (rate 0: time stands still at `start`). For end-to-end tests and demos of time-driven signals
-// (--clock_start, --clock_rate); never for production.
+// Starts at `start` and runs `rate` times faster than the wall clock, up to `until`:
+// a day of silence passes in 1/rate days (rate 0: time stands still at `start`). For
+// end-to-end tests and demos of time-driven signals (--clock_start, --clock_rate,
+// --clock_until); never for production.
 class ScaledClock final : public Clock {
  public:
-  ScaledClock(absl::Time start, double rate) : start_(start), origin_(absl::Now()), rate_(rate) {}
-  absl::Time Now() const override { return start_ + (absl::Now() - origin_) * rate_; }
+  ScaledClock(absl::Time start, double rate, absl::Time until = absl::InfiniteFuture())
+      : start_(start), origin_(absl::Now()), rate_(rate), until_(until) {}
+  absl::Time Now() const override { return std::min(until_, start_ + (absl::Now() - origin_) * rate_); }
 
  private:
   absl::Time start_;
   absl::Time origin_;
   double rate_;
+  absl::Time until_;
 };
 
 }  // namespace retention::stream

@@ -24,9 +24,13 @@ namespace {
 
 absl::Time Day(double day) { return absl::FromUnixSeconds(kDay0) + absl::Hours(24 * day); }
 
-std::vector<std::string> Clock(absl::Time start, double rate) {
-  return {"--clock_start=" + absl::FormatTime(absl::RFC3339_sec, start, absl::UTCTimeZone()),
-          absl::StrCat("--clock_rate=", rate)};
+std::vector<std::string> Clock(absl::Time start, double rate, absl::Time until = absl::InfiniteFuture()) {
+  std::vector<std::string> flags = {"--clock_start=" + absl::FormatTime(absl::RFC3339_sec, start, absl::UTCTimeZone()),
+                                    absl::StrCat("--clock_rate=", rate)};
+  if (until != absl::InfiniteFuture()) {
+    flags.push_back("--clock_until=" + absl::FormatTime(absl::RFC3339_sec, until, absl::UTCTimeZone()));
+  }
+  return flags;
 }
 
 void Deadline(grpc::ClientContext& c) { c.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10)); }
@@ -73,32 +77,42 @@ bool SlidToRed(const std::vector<v1::HealthSignal>& signals) {
   return false;
 }
 
-// Churn: LOW while events came; then up to MEDIUM or above, and to HIGH or above, with
-// at least one step taken by churn-risk's own re-assessment of the silence.
+// Churn: LOW at some point; then, with no event, up to MEDIUM and then to HIGH or above
+// (each step caused by churn-risk's own re-assessment of the silence or by a health
+// signal that silence caused).
 bool RoseToHigh(const std::vector<v1::ChurnRiskSignal>& signals) {
-  bool low = false, medium = false, silent = false;
+  bool low = false, medium = false;
   for (const auto& s : signals) {
-    if (absl::StartsWith(s.trigger_reason(), "event ")) {
-      low = s.risk().tier() == v1::LOW;
-      medium = silent = false;
+    if (absl::StartsWith(s.trigger_reason(), "event ") || s.risk().tier() == v1::LOW) {
+      low = s.risk().tier() == v1::LOW;  // the climb starts again
+      medium = false;
       continue;
     }
     if (!low) continue;
-    silent = silent || (Silence(s.trigger_reason()) && s.trigger_event_id().empty() && s.risk().tier() >= v1::MEDIUM);
     medium = medium || s.risk().tier() == v1::MEDIUM;
-    if (medium && silent && s.risk().tier() >= v1::HIGH) return true;
+    if (medium && s.risk().tier() >= v1::HIGH) return true;
   }
   return false;
 }
 
+// Signals churn-risk published because silence grew, with no input at all.
+size_t OwnSilenceSignals(const std::vector<kafka::ConsumedRecord>& records) {
+  size_t n = 0;
+  for (const auto& [account, signals] : ByAccount<v1::ChurnRiskSignal>(records)) {
+    for (const auto& s : signals) n += Silence(s.trigger_reason()) && s.trigger_event_id().empty();
+  }
+  return n;
+}
+
 // One run of health-score and churn-risk over the scripts, on a clock that starts the
-// day after their last event and runs two days a second. `kill` SIGKILLs both services
+// day after their last event, runs two days a second and stops at `end`. `kill` SIGKILLs both services
 // at random points of the sweep. When every account is RED and HIGH, both restart on a
 // clock stopped at `end`, which re-evaluates everything up to it.
 struct SilenceRun {
   std::map<std::string, v1::AccountHealth> health;
   std::map<std::string, v1::ChurnRisk> risk;
   std::map<std::string, std::string> health_signals;  // signal id -> bytes, up to `end`
+  size_t churn_silence_signals = 0;                    // see OwnSilenceSignals
 };
 
 SilenceRun RunSilence(const std::vector<Script>& scripts, absl::Time end, int kills, std::mt19937& rng) {
@@ -107,7 +121,7 @@ SilenceRun RunSilence(const std::vector<Script>& scripts, absl::Time end, int ki
   Deployment health("health-score", topics), churn("churn-risk", topics);
   ProduceAll(topics.v1, InTimeOrder(scripts));
   TopicWatcher health_topic(topics.health), churn_topic(topics.churn);
-  const auto live = Clock(Day(60), kRate);
+  const auto live = Clock(Day(60), kRate, end);
   auto h = health.Start(live);
   auto c = churn.Start(live);
   for (int k = 0; k < kills; ++k) {
@@ -141,9 +155,27 @@ SilenceRun RunSilence(const std::vector<Script>& scripts, absl::Time end, int ki
   EXPECT_TRUE(health_topic.WaitUntil([&](const auto& r) { return all(SlidToRed, r, std::vector<v1::HealthSignal>()); },
                                      absl::Seconds(180)))
       << "every account GREEN, then YELLOW and RED on silence alone";
+  for (const auto& [account, signals] : ByAccount<v1::HealthSignal>(health_topic.Records())) {
+    if (SlidToRed(signals)) continue;
+    std::printf("%s did not slide to RED; its health signals:\n", account.c_str());
+    for (const auto& s : signals) {
+      std::printf("  %.1f %s | %s\n", s.health().score(), v1::HealthBand_Name(s.health().band()).c_str(),
+                  s.trigger_reason().c_str());
+    }
+    break;
+  }
   EXPECT_TRUE(churn_topic.WaitUntil([&](const auto& r) { return all(RoseToHigh, r, std::vector<v1::ChurnRiskSignal>()); },
                                     absl::Seconds(120)))
       << "every account LOW, then MEDIUM and HIGH as silence grew";
+  for (const auto& [account, signals] : ByAccount<v1::ChurnRiskSignal>(churn_topic.Records())) {
+    if (RoseToHigh(signals)) continue;
+    std::printf("%s did not rise to HIGH; its risk signals:\n", account.c_str());
+    for (const auto& s : signals) {
+      std::printf("  %.3f %s | %s\n", s.risk().probability(), v1::RiskTier_Name(s.risk().tier()).c_str(),
+                  s.trigger_reason().c_str());
+    }
+    break;
+  }
   EXPECT_EQ(h->process->Terminate(), 0);
   EXPECT_EQ(c->process->Terminate(), 0);
 
@@ -151,12 +183,11 @@ SilenceRun RunSilence(const std::vector<Script>& scripts, absl::Time end, int ki
   // health-score first, so that churn-risk then reads every health signal up to `end`.
   const auto stopped = Clock(end, 0);
   const auto settled = [](const Replica& r, const std::string& prefix) {
-    // Everything due by `end` is evaluated once a turn after the ticks finds nothing due.
+    // Nothing due and nothing to read (the answers as of `end` are checked below).
     return WaitFor(
         [&] {
           const std::string m = r.Metrics();
-          return MetricValue(m, prefix + "_ticks_total") > 0 && MetricValue(m, prefix + "_due_now") == 0 &&
-                 MetricValue(m, prefix + "_consumer_lag") == 0;
+          return MetricValue(m, prefix + "_due_now") == 0 && MetricValue(m, prefix + "_consumer_lag") == 0;
         },
         absl::Seconds(60));
   };
@@ -165,6 +196,7 @@ SilenceRun RunSilence(const std::vector<Script>& scripts, absl::Time end, int ki
   c = churn.Start(stopped, c->instance);
   EXPECT_TRUE(settled(*c, "retention_churn")) << c->process->Log();
   SilenceRun run;
+  run.churn_silence_signals = OwnSilenceSignals(churn_topic.Records());
   auto health_stub = v1::HealthService::NewStub(h->Channel());
   auto churn_stub = v1::ChurnRiskService::NewStub(c->Channel());
   for (const Script& s : scripts) {
@@ -238,6 +270,7 @@ TEST(Silence, AQuietAccountSlidesToRedAndHighWithNoEventAndKillsMidSweepChangeNo
   // And it published the same health signals, under the same ids: an id is the account
   // and the due time, whoever evaluates it and however often.
   std::set<std::string> calm_ids, killed_ids;
+  EXPECT_GT(calm.churn_silence_signals, 0u) << "churn-risk re-assesses silence on its own";
   for (const auto& [id, bytes] : calm.health_signals) calm_ids.insert(id);
   for (const auto& [id, bytes] : killed.health_signals) killed_ids.insert(id);
   EXPECT_EQ(calm_ids, killed_ids);
