@@ -115,18 +115,7 @@ class ReferenceHarness {
 
   // A loyal customer with a confirmed outcome and a consenting contact.
   void Loyal(Script& s, bool advocate) {
-    auto* p = s.Add(0).mutable_account_profile();
-    p->set_plan("business");
-    p->set_industry(industry);
-    p->set_region("emea");
-    p->add_products("analytics");
-    auto* contract = s.Add(1).mutable_contract_billing();
-    contract->set_kind(v1::ContractBilling::SIGNED);
-    contract->set_arr(90'000);
-    s.Add(2).mutable_value_delivery()->set_outcome("reduced-close-time");
-    auto& consent = s.Add(3);
-    consent.set_contact_id("champ");
-    consent.mutable_advocacy_action()->set_kind(v1::AdvocacyAction::REFERENCE_CONSENT);
+    ConsentingCustomer(s, industry, "emea", "analytics");
     if (advocate) {
       for (auto kind : {v1::AdvocacyAction::REVIEW, v1::AdvocacyAction::CASE_STUDY, v1::AdvocacyAction::REFERENCE_CALL}) {
         auto& e = s.Add(4);

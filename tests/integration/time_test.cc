@@ -404,16 +404,7 @@ TEST(Time, TheEndOfAReferenceCooldownPublishesEligibilityAtItsTime) {
   Deployment reference("reference-pipeline", topics);
   const std::string account = UniqueName("cooled");
   Script s(account);
-  auto* p = s.Add(0).mutable_account_profile();
-  p->set_plan("business");
-  p->set_industry("fintech");
-  auto* contract = s.Add(1).mutable_contract_billing();
-  contract->set_kind(v1::ContractBilling::SIGNED);
-  contract->set_arr(90'000);
-  s.Add(2).mutable_value_delivery()->set_outcome("reduced-close-time");
-  auto& consent = s.Add(3);
-  consent.set_contact_id("champ");
-  consent.mutable_advocacy_action()->set_kind(v1::AdvocacyAction::REFERENCE_CONSENT);
+  ConsentingCustomer(s, "fintech");
   ProduceAll(topics.v1, s.Records());
   v1::HealthSignal health;
   health.set_signal_id(UniqueName("hs"));

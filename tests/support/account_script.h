@@ -91,4 +91,22 @@ inline std::vector<kafka::OutgoingRecord> Part(const std::vector<kafka::Outgoing
   return {records.begin() + static_cast<long>(from), records.begin() + static_cast<long>(to)};
 }
 
+// A signed business account with a confirmed outcome and a contact ("champ") who
+// consented to be a reference: eligible once healthy (days 0-3).
+inline void ConsentingCustomer(Script& s, const std::string& industry, const std::string& region = "",
+                               const std::string& product = "") {
+  auto* p = s.Add(0).mutable_account_profile();
+  p->set_plan("business");
+  p->set_industry(industry);
+  if (!region.empty()) p->set_region(region);
+  if (!product.empty()) p->add_products(product);
+  auto* contract = s.Add(1).mutable_contract_billing();
+  contract->set_kind(v1::ContractBilling::SIGNED);
+  contract->set_arr(90'000);
+  s.Add(2).mutable_value_delivery()->set_outcome("reduced-close-time");
+  auto& consent = s.Add(3);
+  consent.set_contact_id("champ");
+  consent.mutable_advocacy_action()->set_kind(v1::AdvocacyAction::REFERENCE_CONSENT);
+}
+
 }  // namespace retention::testing
