@@ -1,9 +1,12 @@
 #include "libs/service/service.h"
 
+#include <cstdlib>
+
 #include "absl/strings/str_cat.h"
 #include "libs/config/flags.h"
 #include "libs/config/shutdown.h"
 #include "libs/log/log.h"
+#include "libs/metrics/metrics.h"
 
 namespace retention::service {
 
@@ -15,6 +18,17 @@ Service::Service(std::string name, std::string metric_prefix, config::CommonSett
       registry_(std::make_shared<prometheus::Registry>()),
       stop_(&config::StopOnSignals()) {
   dependencies_ = std::make_unique<dependency::DependencyHealth>(*registry_, metric_prefix_, dependencies);
+  // The image sets RETENTION_BUILD_VERSION and RETENTION_BUILD_REVISION (tools/images, from
+  // git); a binary run from a checkout says "dev".
+  const auto env = [](const char* name, const char* otherwise) {
+    const char* value = std::getenv(name);
+    return std::string(value != nullptr && *value != '\0' ? value : otherwise).substr(0, 64);
+  };
+  metrics::AddGauge(*registry_, "retention_build_info", "1, labelled with the service and the build it runs",
+                    {{"service", name_},
+                     {"version", env("RETENTION_BUILD_VERSION", "dev")},
+                     {"revision", env("RETENTION_BUILD_REVISION", "unknown")}})
+      .Set(1);
   if (common_.clock_start.has_value()) {
     clock_ = std::make_unique<stream::ScaledClock>(*common_.clock_start, common_.clock_rate, common_.clock_until);
     LOG_WARN("clock runs from a set time, not the wall clock (tests and demos only)")

@@ -135,6 +135,11 @@ TEST(Poison, EachBadInputIsSetAsideWithItsReasonWhileOtherAccountsFlowAndLagRetu
                         absl::Seconds(30)))
         << metric << " = " << MetricValue(replica->Metrics(), metric);
   }
+  for (const auto& [replica, service] : std::vector<std::pair<const Replica*, std::string>>{
+           {i.get(), "ingest"}, {h.get(), "health-score"}, {c.get(), "churn-risk"}, {r.get(), "reference-pipeline"}}) {
+    EXPECT_EQ(MetricValue(replica->Metrics(), "retention_build_info", "service=\"" + service + "\""), 1)
+        << "build info of " << service;
+  }
   for (auto* replica : {&i, &h, &c, &r}) EXPECT_EQ((*replica)->process->Terminate(), 0) << (*replica)->process->Log();
 }
 
