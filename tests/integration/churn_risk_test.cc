@@ -208,7 +208,7 @@ TEST(ChurnRisk, StreamRiskDeliversOnlyWhatTheFilterAsksFor) {
     EXPECT_EQ(failing_accounts.count(signal.account_id()), 1u) << "the healthy accounts never reach HIGH";
     EXPECT_GE(signal.risk().tier(), v1::HIGH);
   }
-  EXPECT_EQ(service->Terminate(), 0);
+  EXPECT_EQ(service->Terminate(), 0) << service->Log();
 }
 
 TEST(ChurnRisk, ListAtRiskIsByRevenueAtRiskHighestFirstAndPaged) {

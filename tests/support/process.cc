@@ -75,7 +75,8 @@ int Process::Wait(absl::Duration timeout) {
     Kill();
     return -1;
   }
-  return WIFEXITED(status_) ? WEXITSTATUS(status_) : -1;
+  // Like a shell: 128 + the signal for a process a signal ended.
+  return WIFEXITED(status_) ? WEXITSTATUS(status_) : WIFSIGNALED(status_) ? 128 + WTERMSIG(status_) : -1;
 }
 
 int Process::Terminate(absl::Duration grace) {

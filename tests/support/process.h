@@ -26,7 +26,8 @@ class Process {
   // Sends SIGKILL and reaps it.
   void Kill();
   void Signal(int sig);
-  // Waits for it to exit by itself; the exit code, or -1 on timeout (then kills it).
+  // Waits for it to exit by itself; the exit code (128 + the signal if a signal ended
+  // it), or -1 on timeout (then kills it).
   int Wait(absl::Duration timeout);
   bool Running();
 
