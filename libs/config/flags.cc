@@ -10,7 +10,6 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "libs/log/log.h"
 
 namespace retention::config {
 namespace {
@@ -45,8 +44,8 @@ std::vector<char*> ParseFlags(int argc, char** argv, absl::string_view usage) {
     if (!flag->ParseFrom(value, &error)) {
       // At most a short prefix of the value: it could be long, or not meant for logs.
       const std::string shown = std::strlen(value) > 64 ? std::string(value, 64) + "..." : std::string(value);
-      LOG_ERROR(absl::StrCat(argv[0], ": configuration error: environment variable ", var, "=\"", shown,
-                             "\" (for --", name, "): ", error));
+      std::fprintf(stderr, "%s: configuration error: environment variable %s=\"%s\" (for --%s): %s\n",
+                   argv[0], var.c_str(), shown.c_str(), std::string(name).c_str(), error.c_str());
       std::exit(2);
     }
   }
@@ -54,13 +53,14 @@ std::vector<char*> ParseFlags(int argc, char** argv, absl::string_view usage) {
 }
 
 void ExitOnConfigError(absl::string_view program, const absl::Status& status) {
-  // JSON like every other log line, from the first one.
-  LOG_ERROR(absl::StrCat(program, ": configuration error: ", status.message()));
+  std::fprintf(stderr, "%s: configuration error: %s\n", std::string(program).c_str(),
+               std::string(status.message()).c_str());
   std::exit(2);
 }
 
 void ExitOnStartupError(absl::string_view program, const absl::Status& status) {
-  LOG_ERROR(absl::StrCat(program, ": cannot start: ", status.message()));
+  std::fprintf(stderr, "%s: cannot start: %s\n", std::string(program).c_str(),
+               std::string(status.message()).c_str());
   std::exit(1);
 }
 

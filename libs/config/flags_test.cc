@@ -46,8 +46,7 @@ TEST(ParseFlagsDeathTest, BadEnvironmentValueStopsWithTheVariableAndFlag) {
   char arg0[] = "prog";
   char* argv[] = {arg0};
   EXPECT_EXIT(ParseFlags(1, argv, "test"), testing::ExitedWithCode(2),
-              // A JSON log line, like every other line the service writes.
-              "^\\{\"ts\":.*\"level\":\"error\".*RETENTION_TEST_BATCH_SIZE=.*many.* \\(for --test_batch_size\\)");
+              "RETENTION_TEST_BATCH_SIZE=\"many\" \\(for --test_batch_size\\)");
   unsetenv("RETENTION_TEST_BATCH_SIZE");
 }
 
